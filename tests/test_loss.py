@@ -1,0 +1,180 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.optimize import approx_fprime, check_grad
+from scipy.special import expit, log_softmax, logsumexp
+
+from sklearn_gd import _loss
+
+raise_on_float_errors = np.errstate(over="raise", divide="raise", invalid="raise")
+
+
+def test_stable_functions_match_scipy_on_moderate_values():
+    z = np.linspace(-30, 30, 60)
+    assert_allclose(_loss.sigmoid(z), expit(z), rtol=1e-15)
+    assert_allclose(_loss.softplus(z), np.logaddexp(0, z), rtol=1e-15)
+    assert_allclose(_loss.log_sigmoid(z), -np.logaddexp(0, -z), rtol=1e-15)
+    Z = z.reshape(-1, 3)
+    assert_allclose(_loss.log_softmax(Z), log_softmax(Z, axis=1), rtol=1e-14)
+
+
+def test_stable_functions_do_not_overflow_on_extreme_values():
+    z = np.array([-1e308, -800.0, 800.0, 1e308])
+    with raise_on_float_errors:
+        assert_array_equal(_loss.sigmoid(z), [0.0, 0.0, 1.0, 1.0])
+        assert_array_equal(_loss.softplus(z), [0.0, 0.0, 800.0, 1e308])
+        assert_array_equal(_loss.log_sigmoid(z), [-1e308, -800.0, 0.0, 0.0])
+        log_A = _loss.log_softmax(np.array([[800.0, 0.0], [-800.0, -800.0]]))
+    assert_allclose(log_A, [[0.0, -800.0], [np.log(0.5), np.log(0.5)]])
+
+
+def _problem(rng, n_classes, fit_intercept, n_samples=30, n_features=4):
+    X = rng.normal(size=(n_samples, n_features))
+    y = rng.integers(n_classes, size=n_samples)
+    sample_weight = rng.uniform(0.1, 3.0, size=n_samples)
+    n_outputs = 1 if n_classes == 2 else n_classes
+    params = rng.normal(size=(n_outputs, n_features + fit_intercept))
+    if n_classes == 2:
+        return _loss.binary_loss_gradient, params, X, y.astype(float), sample_weight
+    return _loss.multinomial_loss_gradient, params, X, y, sample_weight
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_gradient_matches_finite_differences(n_classes, fit_intercept):
+    rng = np.random.default_rng(0)
+    loss_gradient, params, X, y, sw = _problem(rng, n_classes, fit_intercept)
+    shape = params.shape
+    l2_reg = 0.3
+
+    def objective(flat):
+        return _loss.penalized_loss_gradient(
+            flat.reshape(shape),
+            lambda p: loss_gradient(p, X, y, sw, fit_intercept),
+            l2_reg,
+            0.0,
+            X.shape[1],
+        )
+
+    def cost(flat):
+        return objective(flat)[0]
+
+    def grad(flat):
+        return objective(flat)[1].ravel()
+
+    flat = params.ravel()
+    assert (
+        check_grad(cost, grad, flat, epsilon=1e-7)
+        < 1e-6 * np.linalg.norm(grad(flat)) + 1e-7
+    )
+    assert_allclose(grad(flat), approx_fprime(flat, cost, 1e-7), atol=1e-6)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_cost_at_zero_is_log_of_number_of_classes(n_classes):
+    rng = np.random.default_rng(1)
+    loss_gradient, params, X, y, sw = _problem(rng, n_classes, True)
+    cost, _ = loss_gradient(np.zeros_like(params), X, y, sw, True)
+    assert cost == pytest.approx(np.log(n_classes), rel=1e-14)
+
+
+def test_binary_cost_is_the_seeds_cross_entropy():
+    rng = np.random.default_rng(2)
+    loss_gradient, params, X, y, sw = _problem(rng, 2, True)
+    a = expit(X @ params[0, :-1] + params[0, -1])
+    seed_J = -(y * np.log(a) + (1 - y) * np.log(1 - a))
+    cost, _ = loss_gradient(params, X, y, sw, True)
+    assert cost == pytest.approx(np.average(seed_J, weights=sw), rel=1e-13)
+
+
+def test_multinomial_cost_is_the_cross_entropy():
+    rng = np.random.default_rng(3)
+    loss_gradient, params, X, y, sw = _problem(rng, 3, True)
+    Z = X @ params[:, :-1].T + params[:, -1]
+    expected = logsumexp(Z, axis=1) - Z[np.arange(len(y)), y]
+    cost, _ = loss_gradient(params, X, y, sw, True)
+    assert cost == pytest.approx(np.average(expected, weights=sw), rel=1e-13)
+
+
+def test_penalty_adds_l2_and_l1_terms_but_not_on_the_intercept():
+    params = np.array([[1.0, -2.0, 7.0]])
+
+    def zero(p):
+        return 0.0, np.zeros_like(p)
+
+    cost, grad = _loss.penalized_loss_gradient(params, zero, 0.5, 0.25, 2)
+    assert cost == pytest.approx(0.5 * 0.5 * 5 + 0.25 * 3)
+    assert_array_equal(grad, [[0.5, -1.0, 0.0]])
+
+
+def test_penalty_strengths_scale_like_logistic_regression():
+    l2_reg, l1_reg = _loss.penalty_strengths(2.0, 0.25, 10.0)
+    assert (l2_reg, l1_reg) == pytest.approx((0.75 / 20, 0.25 / 20))
+    assert _loss.penalty_strengths(np.inf, 0.5, 10.0) == (0.0, 0.0)
+
+
+@given(
+    values=st.lists(st.floats(-10, 10, allow_nan=False), min_size=3, max_size=3),
+    step=st.floats(0.01, 10),
+    l1_reg=st.floats(0.0, 5),
+)
+@settings(max_examples=50, deadline=None)
+def test_prox_l1_satisfies_the_prox_optimality_condition(values, step, l1_reg):
+    v = np.array([values])
+    u = _loss.prox_l1(v, step, l1_reg, 2)
+    t = step * l1_reg
+    # u minimises ||u - v||^2 / 2 + t ||u_W||_1: 0 in (u - v) + t * subgradient.
+    W_u, W_v = u[0, :2], v[0, :2]
+    nonzero = W_u != 0
+    assert_allclose(W_u[nonzero] - W_v[nonzero], -t * np.sign(W_u[nonzero]), atol=1e-12)
+    assert np.all(np.abs(W_v[~nonzero]) <= t + 1e-12)
+    assert u[0, 2] == v[0, 2]
+    assert_array_equal(v, [values])  # the input is untouched
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("n_samples", [5, 40])
+def test_lipschitz_constant_bounds_the_hessian(n_classes, fit_intercept, n_samples):
+    rng = np.random.default_rng(4)
+    loss_gradient, params, X, y, sw = _problem(
+        rng, n_classes, fit_intercept, n_samples=n_samples, n_features=8
+    )
+    X[:, 0] *= 30  # unscaled: a Hessian far from the identity
+    L = _loss.lipschitz_constant(X, sw, fit_intercept, n_classes, l2_reg=0.1)
+    shape = params.shape
+
+    def grad(flat):
+        return _loss.penalized_loss_gradient(
+            flat.reshape(shape),
+            lambda p: loss_gradient(p, X, y, sw, fit_intercept),
+            0.1,
+            0.0,
+            X.shape[1],
+        )[1].ravel()
+
+    for scale in (0.0, 0.1, 1.0):
+        flat = scale * rng.normal(size=params.size)
+        eps = 1e-6
+        hessian = np.array(
+            [
+                (grad(flat + eps * e) - grad(flat - eps * e)) / (2 * eps)
+                for e in np.eye(flat.size)
+            ]
+        )
+        largest = np.linalg.eigvalsh((hessian + hessian.T) / 2)[-1]
+        assert largest <= L * (1 + 1e-6)
+    # At zero the binary bound is attained: it is not loose by a large factor.
+    if n_classes == 2:
+        assert (
+            L
+            < 1.01 * np.linalg.eigvalsh(_hessian_at_zero(X, sw, fit_intercept))[-1]
+            + 0.1
+        )
+
+
+def _hessian_at_zero(X, sw, fit_intercept):
+    Xt = np.hstack([X, np.ones((len(X), 1))]) if fit_intercept else X
+    return 0.25 * (Xt.T * sw) @ Xt / sw.sum()
