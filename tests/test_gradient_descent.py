@@ -1,0 +1,144 @@
+import warnings
+from functools import partial
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.optimize import minimize
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_gd._gradient_descent import gradient_descent
+from sklearn_gd._loss import prox_l1
+
+
+def quadratic(params, A, c):
+    """f(x) = x^T A x / 2 - c^T x, gradient A x - c."""
+    return float(params @ A @ params / 2 - c @ params), A @ params - c
+
+
+def _quadratic_problem(seed=0, n=5):
+    rng = np.random.default_rng(seed)
+    B = rng.normal(size=(n, n))
+    A = B @ B.T + np.eye(n)
+    c = rng.normal(size=n)
+    return partial(quadratic, A=A, c=c), A, c
+
+
+def test_converges_to_the_minimiser_that_scipy_finds():
+    f, A, c = _quadratic_problem()
+    L = np.linalg.eigvalsh(A)[-1]
+    params, costs, n_iter = gradient_descent(
+        f, np.zeros(5), alpha=1 / L, max_iter=100_000, tol=1e-10
+    )
+    reference = minimize(f, np.zeros(5), jac=True, method="BFGS", tol=1e-12)
+    assert_allclose(params, np.linalg.solve(A, c), rtol=1e-8)
+    assert costs[-1] == pytest.approx(reference.fun, rel=1e-10)
+    assert n_iter == len(costs) < 100_000
+
+
+def test_cost_history_is_the_cost_before_each_update():
+    f, A, c = _quadratic_problem(1)
+    params, costs, n_iter = gradient_descent(
+        f, np.zeros(5), alpha=0.01, max_iter=4, tol=0
+    )
+    expected, x = [], np.zeros(5)
+    for _ in range(4):
+        cost, grad = f(x)
+        expected.append(cost)
+        x = x - 0.01 * grad
+    assert_array_equal(costs, expected)
+    assert_array_equal(params, x)
+    assert n_iter == 4
+
+
+def test_stops_as_soon_as_the_gradient_is_below_tol():
+    f, A, c = _quadratic_problem(2)
+    params, costs, n_iter = gradient_descent(
+        f,
+        np.zeros(5),
+        alpha=0.5 / np.linalg.eigvalsh(A)[-1],
+        max_iter=10_000,
+        tol=1e-3,
+    )
+    assert np.abs(f(params)[1]).max() <= 1e-3
+    # One iteration earlier the gradient was still above tol.
+    _, short_costs, _ = gradient_descent(
+        f,
+        np.zeros(5),
+        alpha=0.5 / np.linalg.eigvalsh(A)[-1],
+        max_iter=n_iter - 1,
+        tol=0,
+    )
+    assert_array_equal(short_costs, costs[:-1])
+    assert costs[-1] == f(params)[0]
+
+
+def test_starting_point_is_not_modified():
+    f, _, _ = _quadratic_problem()
+    start = np.ones(5)
+    gradient_descent(f, start, alpha=0.01, max_iter=5, tol=0)
+    assert_array_equal(start, np.ones(5))
+
+
+def test_cost_never_rises_with_step_one_over_L():
+    f, A, c = _quadratic_problem(3, n=20)
+    _, costs, _ = gradient_descent(
+        f, np.zeros(20), alpha=1 / np.linalg.eigvalsh(A)[-1], max_iter=500, tol=0
+    )
+    assert np.all(np.diff(costs) <= 0)
+
+
+def test_divergence_raises_naming_iteration_alpha_and_remedies():
+    f, A, c = _quadratic_problem()
+    with pytest.raises(ValueError) as excinfo:
+        gradient_descent(f, np.zeros(5), alpha=1e200, max_iter=1000, tol=0)
+    message = str(excinfo.value)
+    assert "diverged at iteration" in message
+    assert "alpha=1e+200" in message
+    assert "smaller alpha" in message and "alpha='auto'" in message
+    assert "standardising X" in message
+
+
+def test_rising_cost_warns_once():
+    f, A, c = _quadratic_problem()
+    L = np.linalg.eigvalsh(A)[-1]
+    with pytest.warns(ConvergenceWarning, match="cost rose") as record:
+        # 2.05 / L oscillates and grows slowly along the top eigenvector.
+        gradient_descent(f, np.zeros(5), alpha=2.05 / L, max_iter=50, tol=0)
+    assert sum("cost rose" in str(w.message) for w in record) == 1
+
+
+def test_max_iter_warns_only_when_tol_is_positive():
+    f, _, _ = _quadratic_problem()
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        gradient_descent(f, np.zeros(5), alpha=0.001, max_iter=3, tol=1e-4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gradient_descent(f, np.zeros(5), alpha=0.001, max_iter=3, tol=0)
+
+
+def test_proximal_step_gives_the_lasso_solution_with_exact_zeros():
+    # min ||x - v||^2 / 2 + lam ||x||_1 is solved by soft-thresholding v.
+    v = np.array([[3.0, -0.2, 0.5, -4.0]])
+
+    def f(params):
+        return float(((params - v) ** 2).sum() / 2 + np.abs(params).sum()), params - v
+
+    prox = partial(prox_l1, l1_reg=1.0, n_features=4)
+    params, costs, _ = gradient_descent(
+        f, np.zeros((1, 4)), alpha=0.5, max_iter=1000, tol=1e-12, prox=prox
+    )
+    assert_allclose(params, [[2.0, 0.0, 0.0, -3.0]], atol=1e-10)
+    assert params[0, 1] == 0.0 and params[0, 2] == 0.0
+    assert np.all(np.diff(costs) <= 1e-15)
+
+
+@pytest.mark.parametrize("verbose, n_lines", [(0, 0), (1, 11), (2, 100)])
+def test_verbose_prints_progress_lines(capsys, verbose, n_lines):
+    f, _, _ = _quadratic_problem()
+    gradient_descent(f, np.zeros(5), alpha=0.001, max_iter=100, tol=0, verbose=verbose)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == n_lines
+    if lines:
+        assert lines[-1].startswith("iteration    100  cost ")
+        assert "max|grad|" in lines[0] and "elapsed" in lines[0]
