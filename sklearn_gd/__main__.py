@@ -1,0 +1,118 @@
+"""Demo: both solvers on scikit-learn's bundled breast-cancer data.
+
+Run it with ``python -m sklearn_gd``.
+"""
+
+import time
+
+from sklearn.datasets import load_breast_cancer
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_gd import GDLogisticClassifier
+
+
+def run_demo(max_iter=5000):
+    """Fit both solvers on the breast-cancer data and time them.
+
+    Parameters
+    ----------
+    max_iter : int, default=5000
+        Maximum number of gradient-descent iterations of each fit.
+
+    Returns
+    -------
+    rows : list of dict
+        One row per solver with the keys ``solver``, ``n_iter``, ``cost``,
+        ``train_accuracy``, ``test_accuracy`` and ``fit_seconds``.
+
+    Examples
+    --------
+    >>> rows = run_demo(max_iter=20)
+    >>> [row["solver"] for row in rows]
+    ['loop', 'vectorized']
+    >>> abs(rows[0]["cost"] - rows[1]["cost"]) < 1e-12
+    True
+    """
+    X, y = load_breast_cancer(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=0
+    )
+    rows = []
+    for solver in ("loop", "vectorized"):
+        model = make_pipeline(
+            StandardScaler(),
+            GDLogisticClassifier(solver=solver, C=1.0, max_iter=max_iter, tol=1e-4),
+        )
+        start = time.perf_counter()
+        model.fit(X_train, y_train)
+        fit_seconds = time.perf_counter() - start
+        gd = model[-1]
+        rows.append(
+            {
+                "solver": solver,
+                "n_iter": gd.n_iter_,
+                "cost": float(gd.cost_history_[-1]),
+                "train_accuracy": model.score(X_train, y_train),
+                "test_accuracy": model.score(X_test, y_test),
+                "fit_seconds": fit_seconds,
+            }
+        )
+    return rows
+
+
+def format_table(rows):
+    """Format the demo's rows as a markdown table with the speedup.
+
+    Parameters
+    ----------
+    rows : list of dict
+        The output of :func:`run_demo`.
+
+    Returns
+    -------
+    text : str
+        A table, one line per solver, and a line with the vectorized speedup.
+
+    Examples
+    --------
+    >>> print(format_table([
+    ...     {"solver": "loop", "n_iter": 3, "cost": 0.5, "train_accuracy": 0.9,
+    ...      "test_accuracy": 0.8, "fit_seconds": 2.0},
+    ...     {"solver": "vectorized", "n_iter": 3, "cost": 0.5,
+    ...      "train_accuracy": 0.9, "test_accuracy": 0.8, "fit_seconds": 0.5}]))
+    | solver     | iterations | final cost | train acc | test acc | fit time |
+    |------------|-----------:|-----------:|----------:|---------:|---------:|
+    | loop       |          3 |   0.500000 |     0.900 |    0.800 |  2.000 s |
+    | vectorized |          3 |   0.500000 |     0.900 |    0.800 |  0.500 s |
+    <BLANKLINE>
+    vectorized speedup over loop: 4.0x
+    """
+    lines = [
+        "| solver     | iterations | final cost | train acc | test acc | fit time |",
+        "|------------|-----------:|-----------:|----------:|---------:|---------:|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['solver']:<10} | {row['n_iter']:>10} | {row['cost']:>10.6f} "
+            f"| {row['train_accuracy']:>9.3f} | {row['test_accuracy']:>8.3f} "
+            f"| {row['fit_seconds']:>6.3f} s |"
+        )
+    seconds = {row["solver"]: row["fit_seconds"] for row in rows}
+    speedup = seconds["loop"] / seconds["vectorized"]
+    lines += ["", f"vectorized speedup over loop: {speedup:.1f}x"]
+    return "\n".join(lines)
+
+
+def main():
+    """Print the demo's table."""
+    print(
+        "GDLogisticClassifier on the breast-cancer data (StandardScaler, C=1.0, "
+        "alpha='auto'; 75% train / 25% test)\n"
+    )
+    print(format_table(run_demo()))
+
+
+if __name__ == "__main__":
+    main()

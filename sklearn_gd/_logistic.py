@@ -1,0 +1,444 @@
+"""The estimator: logistic regression trained by batch gradient descent."""
+
+from functools import partial
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from sklearn_gd import _loop, _loss
+from sklearn_gd._gradient_descent import gradient_descent
+
+
+class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
+    r"""Logistic regression trained by batch gradient descent.
+
+    Every iteration evaluates the cost J averaged over all ``m`` training
+    examples and its averaged gradient (a forward pass, accumulate, average),
+    then updates the parameters with the learning rate ``alpha``, until the
+    gradient is smaller than ``tol`` or ``max_iter`` is reached. Two classes
+    use the sigmoid, more classes the softmax (multinomial) model.
+
+    Parameters
+    ----------
+    solver : {'vectorized', 'loop'}, default='vectorized'
+        How the cost and gradient of one iteration are computed.
+        ``'loop'`` is the textbook algorithm written literally: Python loops
+        over examples and features with scalar accumulators (slow, readable).
+        ``'vectorized'`` computes the same iteration with array operations.
+        Both give the same result to round-off.
+    alpha : float or 'auto', default='auto'
+        The **learning rate** (step size) of gradient descent, not a
+        regularisation strength as in other scikit-learn estimators (see
+        ``C``). ``'auto'`` uses ``1 / L``, with ``L`` a bound on the
+        Lipschitz constant of the gradient for this data and these weights, a
+        step with which the cost never increases. A float must be > 0; too
+        large a value makes the fit diverge, which raises a ``ValueError``.
+    max_iter : int, default=1000
+        Maximum number of gradient-descent iterations.
+    tol : float, default=1e-4
+        Stop when the largest absolute component of the gradient (with an L1
+        penalty: of the proximal gradient mapping) is at most ``tol``. ``0``
+        runs exactly ``max_iter`` iterations, without a warning.
+    C : float, default=np.inf
+        Inverse regularisation strength, as in
+        :class:`~sklearn.linear_model.LogisticRegression`. ``np.inf`` means no
+        penalty: the plain averaged cross-entropy.
+    l1_ratio : float, default=0.0
+        Elastic-net mixing, ``0 <= l1_ratio <= 1``: 0 is an L2 penalty, 1 an
+        L1 penalty, applied by a soft-threshold (proximal) step after every
+        gradient step, which gives exact zeros. Unused when ``C=np.inf``.
+    fit_intercept : bool, default=True
+        Whether to learn the intercept ``b`` (never penalised).
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, as ``{label: weight}``; ``'balanced'`` uses
+        ``n_samples / (n_classes * class counts)``, with counts weighted by the
+        sample weights. They multiply the sample weights.
+    warm_start : bool, default=False
+        Start from the previous fit's ``coef_`` and ``intercept_`` instead of
+        zeros. The data must have the same classes and features.
+    verbose : int, default=0
+        ``1`` prints about ten progress lines per fit (iteration, cost, largest
+        gradient component, elapsed time), ``2`` or more one per iteration.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        The weights ``w``: one row for two classes, one per class otherwise.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        The intercepts ``b`` (zeros when ``fit_intercept=False``).
+    cost_history_ : ndarray of shape (n_iter_,)
+        Entry ``k`` is J at the parameters before update ``k``; entry 0 is
+        ``ln 2`` (``ln K`` for ``K`` classes), the cost of zero parameters.
+    n_iter_ : int
+        Number of iterations run.
+    alpha_ : float
+        The learning rate used: ``alpha``, or the one ``'auto'`` chose.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when X had string column
+        names.
+
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegression : The same model, fitted by
+        second-order or coordinate solvers.
+    sklearn.linear_model.SGDClassifier : Stochastic (one example at a time)
+        gradient descent.
+
+    Notes
+    -----
+    With sample weights :math:`s_i` (class weights folded in) and
+    :math:`S = \sum_i s_i`, gradient descent minimises
+
+    .. math::
+        J(W, b) = \frac{1}{S} \sum_{i=1}^{m} s_i \mathcal{L}(a^{(i)}, y^{(i)})
+            + \frac{1 - \rho}{2 C S} \|W\|_2^2
+            + \frac{\rho}{C S} \|W\|_1,
+
+    with :math:`\rho` the ``l1_ratio``: the same optimum as
+    :class:`~sklearn.linear_model.LogisticRegression`. Each iteration updates
+    :math:`W \leftarrow W - \alpha\, dW`, :math:`b \leftarrow b -
+    \alpha\, db`. Parameters start at zero.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn_gd import GDLogisticClassifier
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> clf = make_pipeline(
+    ...     StandardScaler(), GDLogisticClassifier(C=1.0, max_iter=5000))
+    >>> bool(clf.fit(X, y).score(X, y) > 0.97)
+    True
+    >>> gd = clf[-1]
+    >>> gd.n_iter_ < 5000, round(float(gd.cost_history_[0]), 4)
+    (True, 0.6931)
+    """
+
+    _parameter_constraints: dict = {
+        "solver": [StrOptions({"vectorized", "loop"})],
+        "alpha": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "C": [Interval(Real, 0, None, closed="right")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        solver="vectorized",
+        alpha="auto",
+        max_iter=1000,
+        tol=1e-4,
+        C=np.inf,
+        l1_ratio=0.0,
+        fit_intercept=True,
+        class_weight=None,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.solver = solver
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.tol = tol
+        self.C = C
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model by batch gradient descent.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the examples; ``None`` weighs each one 1.
+
+        Returns
+        -------
+        self : GDLogisticClassifier
+            The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            If the data are invalid, have fewer than two classes, or if
+            gradient descent diverges (the message says what to try).
+        """
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        classes, y_index = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, "
+                f"but the data contains only one class: {classes[0]!r}."
+            )
+        sample_weight = self._sample_weight(X, y, classes, sample_weight)
+        l2_reg, l1_reg = _loss.penalty_strengths(
+            self.C, self.l1_ratio, sample_weight.sum()
+        )
+        loss_gradient = self._loss_gradient(
+            X, y_index, sample_weight, len(classes), l2_reg, l1_reg
+        )
+        prox = (
+            partial(_loss.prox_l1, l1_reg=l1_reg, n_features=X.shape[1])
+            if l1_reg
+            else None
+        )
+        alpha = self._learning_rate(X, sample_weight, len(classes), l2_reg)
+
+        params, cost_history, n_iter = gradient_descent(
+            loss_gradient,
+            self._initial_params(classes, X.shape[1]),
+            alpha=alpha,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            prox=prox,
+            verbose=self.verbose,
+        )
+
+        self.classes_ = classes
+        self.coef_ = params[:, : X.shape[1]].copy()
+        self.intercept_ = (
+            params[:, X.shape[1]].copy()
+            if self.fit_intercept
+            else np.zeros(params.shape[0])
+        )
+        self.cost_history_ = cost_history
+        self.n_iter_ = n_iter
+        self.alpha_ = alpha
+        return self
+
+    def _sample_weight(self, X, y, classes, sample_weight):
+        """Validate the sample weights and fold the class weights into them.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Training data.
+        y : ndarray of shape (n_samples,)
+            Class labels.
+        classes : ndarray of shape (n_classes,)
+            The sorted unique labels.
+        sample_weight : array-like of shape (n_samples,) or None
+            The user's weights.
+
+        Returns
+        -------
+        sample_weight : ndarray of shape (n_samples,)
+            A new array: sample weights times class weights.
+        """
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True, copy=True
+        )
+        if self.class_weight is not None:
+            class_weight = compute_class_weight(
+                self.class_weight, classes=classes, y=y, sample_weight=sample_weight
+            )
+            sample_weight *= class_weight[np.searchsorted(classes, y)]
+        if not sample_weight.sum() > 0:
+            raise ValueError(
+                "The sample weights (times the class weights) sum to zero: "
+                "at least one example needs a positive weight."
+            )
+        return sample_weight
+
+    def _loss_gradient(self, X, y_index, sample_weight, n_classes, l2_reg, l1_reg):
+        """Choose the solver's Steps 1-3 and add the penalty.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Training data.
+        y_index : ndarray of shape (n_samples,)
+            Class indices into ``classes_``.
+        sample_weight : ndarray of shape (n_samples,)
+            Sample weights with the class weights folded in.
+        n_classes : int
+            Number of classes.
+        l2_reg, l1_reg : float
+            Penalty factors from :func:`~sklearn_gd._loss.penalty_strengths`.
+
+        Returns
+        -------
+        loss_gradient : callable
+            ``loss_gradient(params) -> (cost, grad)`` for the driver.
+        """
+        binary = n_classes == 2
+        y = y_index.astype(X.dtype) if binary else y_index
+        if self.solver == "loop":
+            # Plain Python lists once per fit: the loops then touch no NumPy.
+            solver, data = _loop, (X.tolist(), y.tolist(), sample_weight.tolist())
+        else:
+            solver, data = _loss, (X, y, sample_weight)
+        data_term = partial(
+            solver.binary_loss_gradient if binary else solver.multinomial_loss_gradient,
+            X=data[0],
+            y=data[1],
+            sample_weight=data[2],
+            fit_intercept=self.fit_intercept,
+        )
+        return partial(
+            _loss.penalized_loss_gradient,
+            loss_gradient=data_term,
+            l2_reg=l2_reg,
+            l1_reg=l1_reg,
+            n_features=X.shape[1],
+        )
+
+    def _learning_rate(self, X, sample_weight, n_classes, l2_reg):
+        """Return ``alpha``, or ``1 / L`` for ``alpha='auto'``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Training data.
+        sample_weight : ndarray of shape (n_samples,)
+            Sample weights with the class weights folded in.
+        n_classes : int
+            Number of classes.
+        l2_reg : float
+            Factor of the L2 term.
+
+        Returns
+        -------
+        alpha : float
+            The learning rate.
+        """
+        if self.alpha != "auto":
+            return float(self.alpha)
+        lipschitz = _loss.lipschitz_constant(
+            X, sample_weight, self.fit_intercept, n_classes, l2_reg
+        )
+        # L = 0 only when the gradient is zero everywhere: any step will do.
+        return 1.0 / lipschitz if lipschitz > 0 else 1.0
+
+    def _initial_params(self, classes, n_features):
+        """Zeros, as in the textbook, or the previous fit's parameters.
+
+        Parameters
+        ----------
+        classes : ndarray of shape (n_classes,)
+            The labels of the data being fitted.
+        n_features : int
+            Number of features of that data.
+
+        Returns
+        -------
+        params : ndarray of shape (n_outputs, n_features + fit_intercept)
+            Weights, then the intercept if one is fitted.
+        """
+        n_outputs = 1 if len(classes) == 2 else len(classes)
+        params = np.zeros((n_outputs, n_features + int(self.fit_intercept)))
+        if self.warm_start and hasattr(self, "coef_"):
+            if not (
+                np.array_equal(self.classes_, classes)
+                and self.coef_.shape == (n_outputs, n_features)
+            ):
+                raise ValueError(
+                    "warm_start=True needs the classes and number of features of "
+                    f"the previous fit ({self.classes_!r}, {self.coef_.shape[1]} "
+                    f"features); got {classes!r} and {n_features} features. "
+                    "Set warm_start=False to start from zero."
+                )
+            params[:, :n_features] = self.coef_
+            if self.fit_intercept:
+                params[:, n_features] = self.intercept_
+        return params
+
+    def decision_function(self, X):
+        """Compute the decision values ``z = X w + b``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        z : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For two classes, positive values mean ``classes_[1]``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        z = X @ self.coef_.T + self.intercept_
+        return z[:, 0] if z.shape[1] == 1 else z
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        z = self.decision_function(X)
+        index = (z > 0).astype(int) if z.ndim == 1 else z.argmax(axis=1)
+        return self.classes_[index]
+
+    def predict_log_proba(self, X):
+        """Predict the logarithm of the class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``; computed in log space, so
+            never ``log(0)``.
+        """
+        z = self.decision_function(X)
+        if z.ndim == 1:
+            return np.column_stack([_loss.log_sigmoid(-z), _loss.log_sigmoid(z)])
+        return _loss.log_softmax(z)
+
+    def predict_proba(self, X):
+        """Predict the class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``; rows sum to 1.
+        """
+        z = self.decision_function(X)
+        if z.ndim == 1:
+            return np.column_stack([_loss.sigmoid(-z), _loss.sigmoid(z)])
+        return np.exp(_loss.log_softmax(z))

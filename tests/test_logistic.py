@@ -1,0 +1,395 @@
+import pickle
+import re
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import load_breast_cancer
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_gd import GDLogisticClassifier
+
+from .conftest import make_data
+
+# --- loop == vectorized ----------------------------------------------------
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize(
+    "C, l1_ratio", [(np.inf, 0.0), (0.5, 0.0), (0.5, 0.5), (0.5, 1.0)]
+)
+@pytest.mark.parametrize("weights", [None, "sample", "class", "both"])
+def test_loop_and_vectorized_fits_agree(n_classes, fit_intercept, C, l1_ratio, weights):
+    rng = np.random.default_rng(0)
+    X, y = make_data(rng, n_samples=30, n_features=3, n_classes=n_classes)
+    sample_weight = (
+        rng.uniform(0.0, 3.0, size=len(y)) if weights in ("sample", "both") else None
+    )
+    class_weight = "balanced" if weights == "class" else None
+    if weights == "both":
+        class_weight = {0: 2.0, 1: 0.5}
+    params = dict(
+        C=C,
+        l1_ratio=l1_ratio,
+        fit_intercept=fit_intercept,
+        class_weight=class_weight,
+        max_iter=40,
+        tol=0,
+    )
+    loop = GDLogisticClassifier(solver="loop", **params).fit(X, y, sample_weight)
+    vec = GDLogisticClassifier(solver="vectorized", **params).fit(X, y, sample_weight)
+    scale = np.abs(vec.coef_).max()
+    assert_allclose(loop.coef_, vec.coef_, rtol=1e-10, atol=1e-10 * scale)
+    assert_allclose(loop.intercept_, vec.intercept_, rtol=1e-10, atol=1e-10 * scale)
+    assert_allclose(loop.cost_history_, vec.cost_history_, rtol=1e-10)
+    assert loop.alpha_ == vec.alpha_
+    if l1_ratio == 1.0:
+        assert_array_equal(loop.coef_ == 0, vec.coef_ == 0)
+
+
+# --- against scikit-learn's LogisticRegression at the optimum -------------
+
+
+def _assert_same_optimum(gd, lr, X):
+    scale = np.abs(lr.coef_).max()
+    assert np.abs(gd.coef_ - lr.coef_).max() <= 1e-3 * scale
+    assert np.abs(gd.intercept_ - lr.intercept_).max() <= 1e-3 * max(scale, 1)
+    assert_allclose(gd.predict_proba(X), lr.predict_proba(X), atol=1e-3)
+    assert_array_equal(gd.predict(X), lr.predict(X))
+
+
+@pytest.mark.parametrize(
+    "dataset, C, tol",
+    [("breast_cancer", 1.0, 1e-6), ("iris", 1.0, 1e-6), ("digits", 0.05, 3e-6)],
+)
+def test_l2_optimum_matches_logistic_regression(request, dataset, C, tol):
+    X, y = request.getfixturevalue(dataset)
+    lr = LogisticRegression(C=C, tol=1e-12, max_iter=10_000).fit(X, y)
+    gd = GDLogisticClassifier(C=C, tol=tol, max_iter=50_000).fit(X, y)
+    assert gd.n_iter_ < 50_000
+    _assert_same_optimum(gd, lr, X)
+
+
+def test_l1_optimum_matches_saga_with_the_same_zeros(breast_cancer):
+    X, y = breast_cancer
+    lr = LogisticRegression(
+        C=0.1, l1_ratio=1.0, solver="saga", tol=1e-10, max_iter=100_000
+    ).fit(X, y)
+    gd = GDLogisticClassifier(C=0.1, l1_ratio=1.0, tol=1e-7, max_iter=50_000)
+    gd.fit(X, y)
+    _assert_same_optimum(gd, lr, X)
+    assert_array_equal(gd.coef_ == 0, lr.coef_ == 0)
+    assert (gd.coef_ == 0).sum() > 5
+
+
+# --- alpha='auto' ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("scaled", [True, False])
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.7])
+def test_auto_alpha_never_increases_the_cost(scaled, l1_ratio):
+    X, y = load_breast_cancer(return_X_y=True)
+    if scaled:
+        X = StandardScaler().fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.filterwarnings("ignore", "Gradient descent reached max_iter")
+        gd = GDLogisticClassifier(C=10.0, l1_ratio=l1_ratio, max_iter=300).fit(X, y)
+    costs = gd.cost_history_
+    assert np.all(np.diff(costs) <= 1e-12 * costs[:-1])
+    assert costs[-1] < costs[0]
+
+
+def test_auto_alpha_is_one_over_the_lipschitz_bound():
+    X = np.array([[1.0], [-1.0], [3.0], [-3.0]])
+    gd = GDLogisticClassifier(fit_intercept=False, max_iter=1).fit(X, [0, 1, 0, 1])
+    assert gd.alpha_ == pytest.approx(1 / (0.25 * 5.0))  # mean x^2 = 5
+
+
+# --- weights and labels ----------------------------------------------------
+
+
+@pytest.mark.parametrize("solver", ["loop", "vectorized"])
+def test_integer_sample_weights_equal_repeated_rows(solver):
+    rng = np.random.default_rng(1)
+    X, y = make_data(rng, n_samples=20, n_classes=3)
+    sample_weight = rng.integers(0, 4, size=len(y))
+    params = dict(solver=solver, C=1.0, max_iter=50, tol=0)
+    weighted = GDLogisticClassifier(**params).fit(X, y, sample_weight=sample_weight)
+    repeated = GDLogisticClassifier(**params).fit(
+        np.repeat(X, sample_weight, axis=0), np.repeat(y, sample_weight)
+    )
+    assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-12, atol=1e-14)
+    assert_allclose(weighted.cost_history_, repeated.cost_history_, rtol=1e-12)
+
+
+def test_class_weight_is_sample_weight_per_class():
+    rng = np.random.default_rng(2)
+    X, y = make_data(rng, n_samples=30)
+    by_class = GDLogisticClassifier(class_weight={0: 3.0, 1: 0.5}, max_iter=30)
+    by_sample = GDLogisticClassifier(max_iter=30)
+    by_class.fit(X, y)
+    by_sample.fit(X, y, sample_weight=np.where(y == 0, 3.0, 0.5))
+    assert_allclose(by_class.coef_, by_sample.coef_, rtol=1e-14)
+
+
+def test_balanced_class_weight_uses_the_sample_weights():
+    rng = np.random.default_rng(3)
+    X, y = make_data(rng, n_samples=30)
+    sample_weight = rng.uniform(0.5, 2.0, size=len(y))
+    balanced = GDLogisticClassifier(class_weight="balanced", max_iter=30)
+    balanced.fit(X, y, sample_weight=sample_weight)
+    per_class = np.array([sample_weight[y == k].sum() for k in (0, 1)])
+    explicit = sample_weight * (sample_weight.sum() / (2 * per_class))[y]
+    reference = GDLogisticClassifier(max_iter=30).fit(X, y, sample_weight=explicit)
+    assert_allclose(balanced.coef_, reference.coef_, rtol=1e-12)
+
+
+def test_sample_weight_is_not_modified():
+    rng = np.random.default_rng(4)
+    X, y = make_data(rng)
+    sample_weight = np.ones(len(y))
+    GDLogisticClassifier(class_weight="balanced", max_iter=5).fit(X, y, sample_weight)
+    assert_array_equal(sample_weight, np.ones(len(y)))
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_string_labels_and_probabilities(n_classes):
+    rng = np.random.default_rng(5)
+    X, y = make_data(rng, n_classes=n_classes)
+    names = np.array(["cat", "dog", "eel"])[y]
+    gd = GDLogisticClassifier(max_iter=200).fit(X, names)
+    numeric = GDLogisticClassifier(max_iter=200).fit(X, y)
+    assert_array_equal(gd.classes_, np.unique(names))
+    assert_array_equal(
+        gd.predict(X), np.array(["cat", "dog", "eel"])[numeric.predict(X)]
+    )
+    proba = gd.predict_proba(X)
+    assert proba.shape == (len(y), n_classes)
+    assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-14)
+    assert_allclose(np.exp(gd.predict_log_proba(X)), proba, rtol=1e-12)
+    assert_array_equal(gd.classes_[proba.argmax(axis=1)], gd.predict(X))
+
+
+def test_binary_decision_function_is_positive_for_the_second_class():
+    rng = np.random.default_rng(6)
+    X, y = make_data(rng)
+    gd = GDLogisticClassifier(max_iter=200).fit(X, y)
+    z = gd.decision_function(X)
+    assert z.shape == (len(y),)
+    assert_array_equal(gd.predict(X), gd.classes_[(z > 0).astype(int)])
+    assert gd.coef_.shape == (1, 3) and gd.intercept_.shape == (1,)
+
+
+def test_multiclass_shapes():
+    rng = np.random.default_rng(7)
+    X, y = make_data(rng, n_classes=4)
+    gd = GDLogisticClassifier(max_iter=20, tol=0, fit_intercept=False).fit(X, y)
+    assert gd.coef_.shape == (4, 3)
+    assert_array_equal(gd.intercept_, np.zeros(4))
+    assert gd.decision_function(X).shape == (len(y), 4)
+    assert gd.cost_history_[0] == pytest.approx(np.log(4))
+    assert len(gd.cost_history_) == gd.n_iter_ == 20
+
+
+def test_probabilities_of_extreme_inputs_are_finite():
+    rng = np.random.default_rng(8)
+    X, y = make_data(rng, n_classes=3)
+    gd = GDLogisticClassifier(max_iter=100).fit(X, y)
+    X_far = 1e6 * X
+    with np.errstate(all="raise", under="ignore"):
+        proba = gd.predict_proba(X_far)
+        log_proba = gd.predict_log_proba(X_far)
+    assert np.isfinite(proba).all() and np.isfinite(log_proba).all()
+    assert_allclose(proba.sum(axis=1), 1.0)
+
+
+# --- workflows ---------------------------------------------------------------
+
+
+def test_pipeline_and_grid_search_over_alpha_in_parallel():
+    X, y = load_breast_cancer(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), GDLogisticClassifier(max_iter=200, tol=0))
+    search = GridSearchCV(
+        pipe,
+        {"gdlogisticclassifier__alpha": [1e-4, 0.01, 0.3]},
+        cv=3,
+        n_jobs=2,
+        scoring="neg_log_loss",
+    )
+    search.fit(X, y)
+    # Too small a learning rate crawls: after 200 steps its log-loss is worse.
+    scores = search.cv_results_["mean_test_score"]
+    assert scores[0] < scores[1] < scores[2]
+    assert search.best_params_ == {"gdlogisticclassifier__alpha": 0.3}
+    assert search.best_estimator_.score(X, y) > 0.95
+
+
+def test_cross_val_score():
+    X, y = load_breast_cancer(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), GDLogisticClassifier(C=1.0, max_iter=300))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        scores = cross_val_score(pipe, X, y, cv=5)
+    assert scores.shape == (5,) and scores.min() > 0.9
+
+
+def test_clone_and_pickle_round_trip():
+    rng = np.random.default_rng(9)
+    X, y = make_data(rng, n_classes=3)
+    gd = GDLogisticClassifier(alpha=0.3, C=2.0, max_iter=50, tol=0).fit(X, y)
+    cloned = clone(gd)
+    assert cloned.get_params() == gd.get_params()
+    assert not hasattr(cloned, "coef_")
+    restored = pickle.loads(pickle.dumps(gd))
+    assert_array_equal(restored.predict_proba(X), gd.predict_proba(X))
+    assert_array_equal(restored.cost_history_, gd.cost_history_)
+
+
+@pytest.mark.parametrize("solver", ["loop", "vectorized"])
+@pytest.mark.parametrize("alpha", [0.5, "auto"])
+def test_warm_start_continues_the_fit(solver, alpha):
+    rng = np.random.default_rng(10)
+    X, y = make_data(rng, n_classes=3)
+    params = dict(solver=solver, alpha=alpha, C=1.0, tol=0)
+    whole = GDLogisticClassifier(max_iter=60, **params).fit(X, y)
+    halves = GDLogisticClassifier(max_iter=30, warm_start=True, **params).fit(X, y)
+    first_half = halves.cost_history_
+    halves.fit(X, y)
+    assert_allclose(halves.coef_, whole.coef_, rtol=1e-12)
+    assert_allclose(halves.intercept_, whole.intercept_, rtol=1e-12, atol=1e-15)
+    assert_allclose(
+        np.concatenate([first_half, halves.cost_history_]),
+        whole.cost_history_,
+        rtol=1e-12,
+    )
+
+
+def test_warm_start_with_other_classes_says_so():
+    rng = np.random.default_rng(11)
+    X, y = make_data(rng, n_classes=3)
+    gd = GDLogisticClassifier(warm_start=True, max_iter=5).fit(X, y)
+    with pytest.raises(ValueError, match="warm_start=True needs the classes"):
+        gd.fit(X, y % 2)
+
+
+def test_pandas_feature_names():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(12)
+    X, y = make_data(rng)
+    frame = pd.DataFrame(X, columns=["height", "weight", "age"])
+    gd = GDLogisticClassifier(max_iter=50).fit(frame, y)
+    assert_array_equal(gd.feature_names_in_, ["height", "weight", "age"])
+    unnamed = GDLogisticClassifier(max_iter=50).fit(X, y)
+    assert_array_equal(gd.predict(frame), unnamed.predict(X))
+    with pytest.warns(UserWarning, match="feature names"):
+        gd.predict(X)
+    renamed = frame.rename(columns={"age": "shoe size"})
+    with pytest.raises(ValueError, match="feature names"):
+        gd.predict(renamed)
+
+
+def test_verbose_prints_progress(capsys):
+    rng = np.random.default_rng(13)
+    X, y = make_data(rng)
+    GDLogisticClassifier(verbose=1, max_iter=50, tol=0).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 11
+    assert re.match(r"iteration +1  cost 6\.93147181e-01  max\|grad\| ", lines[0])
+
+
+# --- bad input ---------------------------------------------------------------
+
+
+def test_nan_in_X_is_rejected():
+    X = np.array([[0.0, 1.0], [np.nan, 2.0], [1.0, 0.0]])
+    with pytest.raises(ValueError, match="NaN"):
+        GDLogisticClassifier().fit(X, [0, 1, 0])
+
+
+def test_one_class_is_rejected():
+    with pytest.raises(ValueError, match="only one class"):
+        GDLogisticClassifier().fit(np.ones((4, 2)), [1, 1, 1, 1])
+
+
+def test_wrong_number_of_features_at_predict():
+    rng = np.random.default_rng(14)
+    X, y = make_data(rng)
+    gd = GDLogisticClassifier(max_iter=5).fit(X, y)
+    with pytest.raises(ValueError, match="3 features"):
+        gd.predict(X[:, :2])
+
+
+def test_all_zero_sample_weights_are_rejected():
+    rng = np.random.default_rng(15)
+    X, y = make_data(rng)
+    with pytest.raises(ValueError, match="(?i)sum to zero|all zero|zero"):
+        GDLogisticClassifier().fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+def test_zero_class_weights_are_rejected():
+    rng = np.random.default_rng(16)
+    X, y = make_data(rng)
+    with pytest.raises(ValueError, match="sum to zero"):
+        GDLogisticClassifier(class_weight={0: 0.0, 1: 0.0}).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        ({"alpha": 0}, "alpha"),
+        ({"alpha": -0.1}, "alpha"),
+        ({"alpha": np.inf}, "alpha"),
+        ({"alpha": "fast"}, "alpha"),
+        ({"solver": "newton"}, "solver"),
+        ({"max_iter": 0}, "max_iter"),
+        ({"tol": -1.0}, "tol"),
+        ({"C": 0.0}, "C"),
+        ({"l1_ratio": 1.5}, "l1_ratio"),
+        ({"class_weight": "uniform"}, "class_weight"),
+    ],
+)
+def test_invalid_parameters_are_named(params, name):
+    rng = np.random.default_rng(17)
+    X, y = make_data(rng)
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
+        GDLogisticClassifier(**params).fit(X, y)
+
+
+def test_invalid_alpha_message_suggests_auto():
+    with pytest.raises(InvalidParameterError, match="'auto'"):
+        GDLogisticClassifier(alpha=-1.0).fit(np.eye(2), [0, 1])
+
+
+@pytest.mark.parametrize("solver", ["loop", "vectorized"])
+def test_divergence_raises_and_keeps_no_coefficients(solver):
+    X, y = load_breast_cancer(return_X_y=True)  # unscaled: features up to 4000
+    gd = GDLogisticClassifier(solver=solver, alpha=1e308, max_iter=50)
+    with pytest.raises(
+        ValueError, match=r"diverged at iteration \d+ with alpha=1e\+308"
+    ):
+        gd.fit(X[:60], y[:60])
+    assert not hasattr(gd, "coef_")
+
+
+def test_too_large_alpha_warns_that_the_cost_rose():
+    X, y = load_breast_cancer(return_X_y=True)
+    gd = GDLogisticClassifier(alpha=1.0, max_iter=20, tol=0)
+    with pytest.warns(ConvergenceWarning, match="cost rose"):
+        gd.fit(X, y)
+    assert np.isfinite(gd.coef_).all()
+
+
+def test_max_iter_reached_warns():
+    rng = np.random.default_rng(18)
+    X, y = make_data(rng)
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        GDLogisticClassifier(max_iter=2).fit(X, y)
