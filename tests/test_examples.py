@@ -1,0 +1,32 @@
+import re
+import runpy
+import warnings
+from pathlib import Path
+
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    "script", sorted((ROOT / "examples").glob("*.py")), ids=lambda p: p.name
+)
+def test_example_runs(script, capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        runpy.run_path(str(script), run_name="__main__")
+    assert capsys.readouterr().out.strip()
+
+
+def test_readme_quick_start_runs(capsys):
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+    assert blocks, "the README has no python code block"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for block in blocks:
+            exec(compile(block, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "gdlogisticclassifier__alpha" in out
+    assert "0.6931" in out
