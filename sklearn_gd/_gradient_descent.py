@@ -94,9 +94,10 @@ def gradient_descent(
     rose_at = None
     progress = _Progress(verbose, max_iter)
     for k in range(max_iter):
-        # A diverging run overflows on its way to inf; the error below says so.
+        # A diverging run overflows on its way to inf; the errors below say so.
         with np.errstate(over="ignore", invalid="ignore"):
             cost, grad = loss_gradient(params)
+            new_params = params - alpha * grad
         if not (np.isfinite(cost) and np.isfinite(grad).all()):
             raise _divergence_error(k, alpha, f"the cost became {cost}")
         cost_history[k] = cost
@@ -107,7 +108,6 @@ def gradient_descent(
         ):
             rose_at = k
 
-        new_params = params - alpha * grad
         if prox is None:
             gradient_mapping = grad
         else:

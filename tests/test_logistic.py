@@ -110,7 +110,9 @@ def test_auto_alpha_never_increases_the_cost(scaled, l1_ratio):
 
 def test_auto_alpha_is_one_over_the_lipschitz_bound():
     X = np.array([[1.0], [-1.0], [3.0], [-3.0]])
-    gd = GDLogisticClassifier(fit_intercept=False, max_iter=1).fit(X, [0, 1, 0, 1])
+    gd = GDLogisticClassifier(fit_intercept=False, max_iter=1, tol=0).fit(
+        X, [0, 1, 0, 1]
+    )
     assert gd.alpha_ == pytest.approx(1 / (0.25 * 5.0))  # mean x^2 = 5
 
 
@@ -134,8 +136,8 @@ def test_integer_sample_weights_equal_repeated_rows(solver):
 def test_class_weight_is_sample_weight_per_class():
     rng = np.random.default_rng(2)
     X, y = make_data(rng, n_samples=30)
-    by_class = GDLogisticClassifier(class_weight={0: 3.0, 1: 0.5}, max_iter=30)
-    by_sample = GDLogisticClassifier(max_iter=30)
+    by_class = GDLogisticClassifier(class_weight={0: 3.0, 1: 0.5}, max_iter=30, tol=0)
+    by_sample = GDLogisticClassifier(max_iter=30, tol=0)
     by_class.fit(X, y)
     by_sample.fit(X, y, sample_weight=np.where(y == 0, 3.0, 0.5))
     assert_allclose(by_class.coef_, by_sample.coef_, rtol=1e-14)
@@ -145,11 +147,13 @@ def test_balanced_class_weight_uses_the_sample_weights():
     rng = np.random.default_rng(3)
     X, y = make_data(rng, n_samples=30)
     sample_weight = rng.uniform(0.5, 2.0, size=len(y))
-    balanced = GDLogisticClassifier(class_weight="balanced", max_iter=30)
+    balanced = GDLogisticClassifier(class_weight="balanced", max_iter=30, tol=0)
     balanced.fit(X, y, sample_weight=sample_weight)
     per_class = np.array([sample_weight[y == k].sum() for k in (0, 1)])
     explicit = sample_weight * (sample_weight.sum() / (2 * per_class))[y]
-    reference = GDLogisticClassifier(max_iter=30).fit(X, y, sample_weight=explicit)
+    reference = GDLogisticClassifier(max_iter=30, tol=0).fit(
+        X, y, sample_weight=explicit
+    )
     assert_allclose(balanced.coef_, reference.coef_, rtol=1e-12)
 
 
@@ -157,7 +161,9 @@ def test_sample_weight_is_not_modified():
     rng = np.random.default_rng(4)
     X, y = make_data(rng)
     sample_weight = np.ones(len(y))
-    GDLogisticClassifier(class_weight="balanced", max_iter=5).fit(X, y, sample_weight)
+    GDLogisticClassifier(class_weight="balanced", max_iter=5, tol=0).fit(
+        X, y, sample_weight
+    )
     assert_array_equal(sample_weight, np.ones(len(y)))
 
 
@@ -203,7 +209,7 @@ def test_multiclass_shapes():
 def test_probabilities_of_extreme_inputs_are_finite():
     rng = np.random.default_rng(8)
     X, y = make_data(rng, n_classes=3)
-    gd = GDLogisticClassifier(max_iter=100).fit(X, y)
+    gd = GDLogisticClassifier(max_iter=100, tol=0).fit(X, y)
     X_far = 1e6 * X
     with np.errstate(all="raise", under="ignore"):
         proba = gd.predict_proba(X_far)
@@ -276,7 +282,7 @@ def test_warm_start_continues_the_fit(solver, alpha):
 def test_warm_start_with_other_classes_says_so():
     rng = np.random.default_rng(11)
     X, y = make_data(rng, n_classes=3)
-    gd = GDLogisticClassifier(warm_start=True, max_iter=5).fit(X, y)
+    gd = GDLogisticClassifier(warm_start=True, max_iter=5, tol=0).fit(X, y)
     with pytest.raises(ValueError, match="warm_start=True needs the classes"):
         gd.fit(X, y % 2)
 
@@ -323,7 +329,7 @@ def test_one_class_is_rejected():
 def test_wrong_number_of_features_at_predict():
     rng = np.random.default_rng(14)
     X, y = make_data(rng)
-    gd = GDLogisticClassifier(max_iter=5).fit(X, y)
+    gd = GDLogisticClassifier(max_iter=5, tol=0).fit(X, y)
     with pytest.raises(ValueError, match="3 features"):
         gd.predict(X[:, :2])
 
@@ -373,9 +379,13 @@ def test_invalid_alpha_message_suggests_auto():
 def test_divergence_raises_and_keeps_no_coefficients(solver):
     X, y = load_breast_cancer(return_X_y=True)  # unscaled: features up to 4000
     gd = GDLogisticClassifier(solver=solver, alpha=1e308, max_iter=50)
-    with pytest.raises(
-        ValueError, match=r"diverged at iteration \d+ with alpha=1e\+308"
+    with (
+        warnings.catch_warnings(),
+        pytest.raises(
+            ValueError, match=r"diverged at iteration \d+ with alpha=1e\+308"
+        ),
     ):
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow noise
         gd.fit(X[:60], y[:60])
     assert not hasattr(gd, "coef_")
 
