@@ -198,7 +198,7 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
                 "This solver needs samples of at least 2 classes in the data, "
                 f"but the data contains only one class: {classes[0]!r}."
             )
-        sample_weight = self._sample_weight(X, y, classes, sample_weight)
+        sample_weight = self._sample_weight(X, y, y_index, classes, sample_weight)
         l2_reg, l1_reg = _loss.penalty_strengths(
             self.C, self.l1_ratio, sample_weight.sum()
         )
@@ -234,7 +234,7 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
         self.alpha_ = alpha
         return self
 
-    def _sample_weight(self, X, y, classes, sample_weight):
+    def _sample_weight(self, X, y, y_index, classes, sample_weight):
         """Validate the sample weights and fold the class weights into them.
 
         Parameters
@@ -243,6 +243,8 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
             Training data.
         y : ndarray of shape (n_samples,)
             Class labels.
+        y_index : ndarray of shape (n_samples,)
+            Class indices into ``classes``.
         classes : ndarray of shape (n_classes,)
             The sorted unique labels.
         sample_weight : array-like of shape (n_samples,) or None
@@ -256,11 +258,20 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True, copy=True
         )
-        if self.class_weight is not None:
-            class_weight = compute_class_weight(
-                self.class_weight, classes=classes, y=y, sample_weight=sample_weight
+        if self.class_weight == "balanced":
+            # scikit-learn's n_samples / (n_classes * count), with the counts
+            # weighted, as LogisticRegression does from scikit-learn 1.9 on.
+            counts = np.bincount(y_index, weights=sample_weight, minlength=len(classes))
+            class_weight = np.divide(
+                counts.sum(),
+                len(classes) * counts,
+                out=np.zeros_like(counts),
+                where=counts > 0,
             )
-            sample_weight *= class_weight[np.searchsorted(classes, y)]
+            sample_weight *= class_weight[y_index]
+        elif self.class_weight is not None:
+            class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
+            sample_weight *= class_weight[y_index]
         if not sample_weight.sum() > 0:
             raise ValueError(
                 "The sample weights (times the class weights) sum to zero: "
