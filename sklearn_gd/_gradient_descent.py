@@ -12,8 +12,9 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-# A rise of the cost smaller than this (relative) is round-off, not a rise.
-_RISE_RTOL = 1e-12
+# A rise of the cost smaller than this many float64 or float32 round-offs
+# (relative, at least 1e-12) is round-off, not a rise.
+_RISE_EPS = 64
 
 
 def gradient_descent(
@@ -90,6 +91,7 @@ def gradient_descent(
     (23, True)
     """
     params = np.array(params, copy=True)
+    rise_rtol = max(1e-12, _RISE_EPS * float(np.finfo(params.dtype).eps))
     cost_history = np.empty(max_iter)
     rose_at = None
     progress = _Progress(verbose, max_iter)
@@ -104,7 +106,7 @@ def gradient_descent(
         if (
             rose_at is None
             and k > 0
-            and cost - cost_history[k - 1] > _RISE_RTOL * abs(cost_history[k - 1])
+            and cost - cost_history[k - 1] > rise_rtol * abs(cost_history[k - 1])
         ):
             rose_at = k
 

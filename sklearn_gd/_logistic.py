@@ -166,6 +166,12 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.verbose = verbose
 
+    def __sklearn_tags__(self):
+        """Declare sparse (CSR) input as supported."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the model by batch gradient descent.
@@ -190,7 +196,16 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
             If the data are invalid, have fewer than two classes, or if
             gradient descent diverges (the message says what to try).
         """
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            # The loop solver computes in Python floats, which are float64.
+            dtype=[np.float64, np.float32]
+            if self.solver == "vectorized"
+            else np.float64,
+        )
         check_classification_targets(y)
         classes, y_index = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -200,7 +215,7 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
             )
         sample_weight = self._sample_weight(X, y, y_index, classes, sample_weight)
         l2_reg, l1_reg = _loss.penalty_strengths(
-            self.C, self.l1_ratio, sample_weight.sum()
+            self.C, self.l1_ratio, float(sample_weight.sum())
         )
         loss_gradient = self._loss_gradient(
             X, y_index, sample_weight, len(classes), l2_reg, l1_reg
@@ -214,7 +229,7 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
 
         params, cost_history, n_iter = gradient_descent(
             loss_gradient,
-            self._initial_params(classes, X.shape[1]),
+            self._initial_params(classes, X.shape[1], X.dtype),
             alpha=alpha,
             max_iter=self.max_iter,
             tol=self.tol,
@@ -227,7 +242,7 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
         self.intercept_ = (
             params[:, X.shape[1]].copy()
             if self.fit_intercept
-            else np.zeros(params.shape[0])
+            else np.zeros(params.shape[0], dtype=params.dtype)
         )
         self.cost_history_ = cost_history
         self.n_iter_ = n_iter
@@ -303,17 +318,22 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
         binary = n_classes == 2
         y = y_index.astype(X.dtype) if binary else y_index
         if self.solver == "loop":
-            # Plain Python lists once per fit: the loops then touch no NumPy.
-            solver, data = _loop, (X.tolist(), y.tolist(), sample_weight.tolist())
+            loop = (
+                _loop.binary_loss_gradient
+                if binary
+                else _loop.multinomial_loss_gradient
+            )
+            data_term = partial(
+                loop,
+                X=_loop.as_rows(X),
+                y=y.tolist(),
+                sample_weight=sample_weight.tolist(),
+                fit_intercept=self.fit_intercept,
+            )
         else:
-            solver, data = _loss, (X, y, sample_weight)
-        data_term = partial(
-            solver.binary_loss_gradient if binary else solver.multinomial_loss_gradient,
-            X=data[0],
-            y=data[1],
-            sample_weight=data[2],
-            fit_intercept=self.fit_intercept,
-        )
+            data_term = _loss.LogisticLoss(
+                X, y, sample_weight, self.fit_intercept, n_classes
+            )
         return partial(
             _loss.penalized_loss_gradient,
             loss_gradient=data_term,
@@ -347,9 +367,9 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
             X, sample_weight, self.fit_intercept, n_classes, l2_reg
         )
         # L = 0 only when the gradient is zero everywhere: any step will do.
-        return 1.0 / lipschitz if lipschitz > 0 else 1.0
+        return 1.0 / float(lipschitz) if lipschitz > 0 else 1.0
 
-    def _initial_params(self, classes, n_features):
+    def _initial_params(self, classes, n_features, dtype):
         """Zeros, as in the textbook, or the previous fit's parameters.
 
         Parameters
@@ -358,6 +378,8 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
             The labels of the data being fitted.
         n_features : int
             Number of features of that data.
+        dtype : dtype
+            The dtype of that data, float32 or float64.
 
         Returns
         -------
@@ -365,7 +387,7 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
             Weights, then the intercept if one is fitted.
         """
         n_outputs = 1 if len(classes) == 2 else len(classes)
-        params = np.zeros((n_outputs, n_features + int(self.fit_intercept)))
+        params = np.zeros((n_outputs, n_features + int(self.fit_intercept)), dtype)
         if self.warm_start and hasattr(self, "coef_"):
             if not (
                 np.array_equal(self.classes_, classes)
@@ -396,7 +418,9 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
             For two classes, positive values mean ``classes_[1]``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        X = validate_data(
+            self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32]
+        )
         z = X @ self.coef_.T + self.intercept_
         return z[:, 0] if z.shape[1] == 1 else z
 

@@ -11,6 +11,9 @@ This module knows about arrays only; it imports nothing from scikit-learn.
 """
 
 import numpy as np
+import scipy.linalg
+from scipy.sparse import issparse
+from scipy.sparse.linalg import LinearOperator, eigsh
 
 
 def sigmoid(z):
@@ -110,169 +113,186 @@ def log_softmax(Z):
     return Z_shifted - np.log(np.exp(Z_shifted).sum(axis=1, keepdims=True))
 
 
-def decision_values(params, X, fit_intercept):
-    """Compute ``z = X w + b`` for every output.
+class LogisticLoss:
+    r"""The cost J and its gradient, in one pass over X per call.
+
+    The vectorized Steps 1-3 of the seed. The rows of X are taken in blocks
+    small enough to stay in the processor's cache: for each block, the forward
+    pass ``z = X_b w + b``, the cost and ``dz`` are computed, and ``X_b^T dz``
+    is accumulated while ``X_b`` is still in cache, so that X is read from
+    memory once per call. Buffers are allocated once, when the object is made
+    (once per fit); X is never copied.
 
     Parameters
     ----------
-    params : ndarray of shape (n_outputs, n_features + fit_intercept)
-        Weights, followed by the intercept when ``fit_intercept``.
-    X : ndarray of shape (n_samples, n_features)
-        Training data.
-    fit_intercept : bool
-        Whether the last column of ``params`` is an intercept.
-
-    Returns
-    -------
-    Z : ndarray of shape (n_samples, n_outputs)
-        Decision values.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_gd._loss import decision_values
-    >>> decision_values(np.array([[1.0, 2.0, 0.5]]), np.eye(2), True)
-    array([[1.5],
-           [2.5]])
-    """
-    n_features = X.shape[1]
-    Z = X @ params[:, :n_features].T
-    if fit_intercept:
-        Z += params[:, n_features]
-    return Z
-
-
-def _gradient_from_dz(dZ, X, fit_intercept, weight_sum):
-    """Average ``x_i dz_i`` and ``dz_i`` over the examples (the seed's Step 3).
-
-    Parameters
-    ----------
-    dZ : ndarray of shape (n_samples, n_outputs)
-        ``s_i (a_i - y_i)`` per example and output.
-    X : ndarray of shape (n_samples, n_features)
-        Training data.
-    fit_intercept : bool
-        Whether to return the intercept's gradient as a last column.
-    weight_sum : float
-        The sum of the sample weights: the seed's ``m``.
-
-    Returns
-    -------
-    grad : ndarray of shape (n_outputs, n_features + fit_intercept)
-        ``dw`` (and ``db``) averaged over the examples.
-    """
-    n_features = X.shape[1]
-    grad = np.empty((dZ.shape[1], n_features + int(fit_intercept)))
-    grad[:, :n_features] = dZ.T @ X
-    if fit_intercept:
-        grad[:, n_features] = dZ.sum(axis=0)
-    grad /= weight_sum
-    return grad
-
-
-def binary_loss_gradient(params, X, y, sample_weight, fit_intercept):
-    r"""Binary cross-entropy J and its gradient, averaged over the examples.
-
-    Parameters
-    ----------
-    params : ndarray of shape (1, n_features + fit_intercept)
-        Weights, followed by the intercept when ``fit_intercept``.
-    X : ndarray of shape (n_samples, n_features)
-        Training data.
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Training data, float32 or float64; a sparse matrix must be CSR.
     y : ndarray of shape (n_samples,)
-        Targets, 0.0 or 1.0.
+        Binary targets (0.0 or 1.0, of X's dtype) when ``n_classes == 2``,
+        else class indices in ``0 .. n_classes - 1``.
     sample_weight : ndarray of shape (n_samples,)
         Weights ``s_i``; all ones gives the seed's plain average.
     fit_intercept : bool
         Whether the last column of ``params`` is an intercept.
-
-    Returns
-    -------
-    cost : float
-        ``sum_i s_i L_i / sum_i s_i``.
-    grad : ndarray of shape (1, n_features + fit_intercept)
-        The gradient of ``cost`` with respect to ``params``.
+    n_classes : int
+        Number of classes: 2 uses the sigmoid, more the softmax.
+    block_bytes : int, default=2**22
+        Target size of one block of rows of X, in bytes.
 
     Notes
     -----
-    With :math:`z_i = w^T x_i + b` the loss of one example is written in its
-    softplus form, which is the seed's cross-entropy without ``log(0)``:
+    With :math:`z_i = w^T x_i + b`, :math:`S = \sum_i s_i`, the loss of one
+    example in its softplus form (the seed's cross-entropy without
+    ``log(0)``), or for more classes in its log-sum-exp form:
 
     .. math::
-        L_i = -(y_i \log a_i + (1 - y_i) \log(1 - a_i))
-            = \log(1 + e^{z_i}) - y_i z_i,
-        \qquad dz_i = a_i - y_i.
+        L_i = \log(1 + e^{z_i}) - y_i z_i, \qquad
+        L_i = \log \sum_k e^{z_{ik}} - z_{i y_i},
+
+    and :math:`J = \sum_i s_i L_i / S`, :math:`dw = \sum_i s_i x_i (a_i - y_i)
+    / S`, :math:`db = \sum_i s_i (a_i - y_i) / S`.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_gd._loss import binary_loss_gradient
+    >>> from sklearn_gd._loss import LogisticLoss
     >>> X = np.array([[1.0, 2.0], [-1.0, 0.5]])
-    >>> y = np.array([1.0, 0.0])
-    >>> cost, grad = binary_loss_gradient(np.zeros((1, 3)), X, y, np.ones(2), True)
+    >>> loss = LogisticLoss(X, np.array([1.0, 0.0]), np.ones(2), True, 2)
+    >>> cost, grad = loss(np.zeros((1, 3)))
     >>> round(cost, 6)  # ln 2
     0.693147
     >>> grad
     array([[-0.5  , -0.375,  0.   ]])
     """
-    z = decision_values(params, X, fit_intercept)[:, 0]
-    weight_sum = sample_weight.sum()
-    cost = sample_weight @ (softplus(z) - y * z) / weight_sum
-    dz = sample_weight * (sigmoid(z) - y)
-    return float(cost), _gradient_from_dz(dz[:, None], X, fit_intercept, weight_sum)
+
+    def __init__(
+        self, X, y, sample_weight, fit_intercept, n_classes, block_bytes=2**22
+    ):
+        n_samples, n_features = X.shape
+        self.n_features = n_features
+        self.fit_intercept = fit_intercept
+        self.weight_sum = float(sample_weight.sum())
+        self._dense = not issparse(X)
+        self._pointwise = _sigmoid_pointwise if n_classes == 2 else _softmax_pointwise
+        n_outputs = 1 if n_classes == 2 else n_classes
+        if self._dense:
+            block_rows = max(1, block_bytes // (n_features * X.itemsize))
+        else:
+            block_rows = n_samples  # a sparse matvec reads X once already
+        block_rows = min(block_rows, n_samples)
+        # s_i y_i is the same every iteration; the softmax needs the indices.
+        target = sample_weight * y if n_classes == 2 else y
+        # Buffers for z, one for full blocks and one for a shorter last block,
+        # stored as (n_outputs, n_rows) so that sums over classes are fast.
+        buffers = {}
+        self._blocks = []
+        for start in range(0, n_samples, block_rows):
+            rows = slice(start, min(start + block_rows, n_samples))
+            n_rows = rows.stop - rows.start
+            if n_rows not in buffers:
+                buffers[n_rows] = np.empty((n_outputs, n_rows), dtype=X.dtype)
+            # Slices of a dense X are views; a single block is X itself.
+            X_b = X if n_rows == n_samples else X[rows]
+            self._blocks.append(
+                (X_b, target[rows], sample_weight[rows], buffers[n_rows])
+            )
+
+    def __call__(self, params):
+        """Compute J and its gradient at ``params``.
+
+        Parameters
+        ----------
+        params : ndarray of shape (n_outputs, n_features + fit_intercept)
+            Weights, followed by the intercept when ``fit_intercept``; one row
+            for two classes, one per class otherwise.
+
+        Returns
+        -------
+        cost : float
+            ``sum_i s_i L_i / sum_i s_i``.
+        grad : ndarray of shape (n_outputs, n_features + fit_intercept)
+            The gradient of ``cost`` with respect to ``params``.
+        """
+        n_features = self.n_features
+        W = params[:, :n_features]
+        grad = np.zeros_like(params)
+        cost = 0.0
+        for X_b, target_b, s_b, Z in self._blocks:
+            # Forward pass, Z[k, i] = z_ik: X_b is read here...
+            if self._dense:
+                np.matmul(W, X_b.T, out=Z)
+            else:
+                Z[...] = (X_b @ W.T).T
+            if self.fit_intercept:
+                Z += params[:, n_features, None]
+            cost += self._pointwise(Z, target_b, s_b)  # Z now holds s_i dz_ik
+            # ...and here again, while it is still in cache.
+            grad[:, :n_features] += Z @ X_b if self._dense else (X_b.T @ Z.T).T
+            if self.fit_intercept:
+                grad[:, n_features] += Z.sum(axis=1)
+        grad /= self.weight_sum
+        return cost / self.weight_sum, grad
 
 
-def multinomial_loss_gradient(params, X, y, sample_weight, fit_intercept):
-    r"""Multinomial cross-entropy J and its gradient, averaged over the examples.
+def _sigmoid_pointwise(Z, sy, sample_weight):
+    """Turn the decision values of a block into ``s_i dz_i``; return the cost.
 
     Parameters
     ----------
-    params : ndarray of shape (n_classes, n_features + fit_intercept)
-        Weights of each class, followed by its intercept when ``fit_intercept``.
-    X : ndarray of shape (n_samples, n_features)
-        Training data.
-    y : ndarray of shape (n_samples,)
-        Class indices in ``0 .. n_classes - 1``.
-    sample_weight : ndarray of shape (n_samples,)
-        Weights ``s_i``; all ones gives the seed's plain average.
-    fit_intercept : bool
-        Whether the last column of ``params`` is an intercept.
+    Z : ndarray of shape (1, n_rows)
+        Decision values ``z_i``, overwritten with ``s_i (a_i - y_i)``.
+    sy : ndarray of shape (n_rows,)
+        Weighted targets ``s_i y_i``.
+    sample_weight : ndarray of shape (n_rows,)
+        Weights ``s_i``.
 
     Returns
     -------
     cost : float
-        ``sum_i s_i L_i / sum_i s_i``.
-    grad : ndarray of shape (n_classes, n_features + fit_intercept)
-        The gradient of ``cost`` with respect to ``params``.
-
-    Notes
-    -----
-    The softmax generalisation of the seed's loss, in its log-sum-exp form:
-
-    .. math::
-        L_i = \log \sum_k e^{z_{ik}} - z_{i y_i}, \qquad
-        dz_{ik} = a_{ik} - [k = y_i].
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_gd._loss import multinomial_loss_gradient
-    >>> X = np.array([[1.0], [2.0], [3.0]])
-    >>> y = np.array([0, 1, 2])
-    >>> cost, grad = multinomial_loss_gradient(
-    ...     np.zeros((3, 2)), X, y, np.ones(3), True)
-    >>> round(cost, 6)  # ln 3
-    1.098612
+        ``sum_i s_i L_i`` over the block.
     """
-    Z = decision_values(params, X, fit_intercept)
-    log_A = log_softmax(Z)
+    z = Z[0]
+    # exp(-|z|) never overflows; softplus(z) = max(z, 0) + log1p(exp(-|z|)).
+    e = np.exp(-np.abs(z))
+    cost = sample_weight @ np.maximum(z, 0.0)
+    cost += sample_weight @ np.log1p(e)
+    cost -= sy @ z
+    # a = 1 / (1 + e) where z >= 0 and e / (1 + e) where z < 0.
+    a = 1.0 / (1.0 + e)
+    np.multiply(a, e, out=a, where=z < 0)
+    np.multiply(a, sample_weight, out=z)
+    z -= sy
+    return float(cost)
+
+
+def _softmax_pointwise(Z, y, sample_weight):
+    """Turn the decision values of a block into ``s_i dz_ik``; return the cost.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_classes, n_rows)
+        Decision values ``z_ik``, overwritten with ``s_i (a_ik - [k = y_i])``.
+    y : ndarray of shape (n_rows,)
+        Class indices.
+    sample_weight : ndarray of shape (n_rows,)
+        Weights ``s_i``.
+
+    Returns
+    -------
+    cost : float
+        ``sum_i s_i L_i`` over the block.
+    """
     rows = np.arange(len(y))
-    weight_sum = sample_weight.sum()
-    cost = -(sample_weight @ log_A[rows, y]) / weight_sum
-    dZ = np.exp(log_A)
-    dZ[rows, y] -= 1.0
-    dZ *= sample_weight[:, None]
-    return float(cost), _gradient_from_dz(dZ, X, fit_intercept, weight_sum)
+    # Subtracting the largest z_ik keeps exp() from overflowing (log-sum-exp).
+    Z -= Z.max(axis=0)
+    z_y = Z[y, rows]
+    np.exp(Z, out=Z)
+    sum_exp = Z.sum(axis=0)
+    cost = sample_weight @ (np.log(sum_exp) - z_y)
+    Z /= sum_exp
+    Z[y, rows] -= 1.0
+    Z *= sample_weight
+    return float(cost)
 
 
 def penalty_strengths(C, l1_ratio, weight_sum):
@@ -425,22 +445,87 @@ def lipschitz_constant(X, sample_weight, fit_intercept, n_classes, l2_reg):
     >>> round(lipschitz_constant(X, np.ones(2), False, 2, 0.0), 12)
     0.25
     """
-    sqrt_s = np.sqrt(sample_weight / sample_weight.sum())
-    Xs = X * sqrt_s[:, None]
+    weights = sample_weight / sample_weight.sum()
+    if issparse(X):
+        largest = _largest_eigenvalue_sparse(X, weights, fit_intercept)
+    else:
+        gram = _weighted_gram(X, weights, fit_intercept)
+        last = len(gram) - 1
+        largest = scipy.linalg.eigvalsh(gram, subset_by_index=[last, last])[0]
+    curvature = 0.25 if n_classes == 2 else 0.5
+    return curvature * max(float(largest), 0.0) + l2_reg
+
+
+def _weighted_gram(X, weights, fit_intercept, block_bytes=2**22):
+    """Form the smaller of ``X~^T D X~`` and ``D^1/2 X~ X~^T D^1/2``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Training data.
+    weights : ndarray of shape (n_samples,)
+        The diagonal of ``D``, non-negative, summing to 1.
+    fit_intercept : bool
+        Whether ``X~`` has a column of ones after the columns of X.
+    block_bytes : int, default=2**22
+        Size of the blocks of rows that are weighted at a time.
+
+    Returns
+    -------
+    gram : ndarray of shape (n_dof, n_dof) or (n_samples, n_samples)
+        A float64 symmetric matrix with the same non-zero eigenvalues as
+        ``X~^T D X~``. X is never copied whole, nor a column of ones appended.
+    """
     n_samples, n_features = X.shape
-    # X~^T D X~ and X~ D X~^T share their non-zero eigenvalues: use the smaller.
-    if n_samples < n_features + fit_intercept:
+    n_dof = n_features + fit_intercept
+    if n_samples < n_dof:
+        Xs = X * np.sqrt(weights)[:, None]  # X is small: n_samples < n_features
         gram = Xs @ Xs.T
         if fit_intercept:
-            gram += np.outer(sqrt_s, sqrt_s)
-    else:
-        # The ones column is appended to the small Gram matrix, never to X.
-        gram = np.empty((n_features + fit_intercept, n_features + fit_intercept))
-        gram[:n_features, :n_features] = Xs.T @ Xs
+            gram += np.sqrt(np.outer(weights, weights))
+        return gram
+    gram = np.zeros((n_dof, n_dof))
+    block_rows = max(1, block_bytes // (n_features * X.itemsize))
+    for start in range(0, n_samples, block_rows):
+        X_b = X[start : start + block_rows]
+        XtD = X_b.T * weights[start : start + block_rows]  # float64
+        gram[:n_features, :n_features] += XtD @ X_b
         if fit_intercept:
-            gram[:n_features, n_features] = Xs.T @ sqrt_s
-            gram[n_features, :n_features] = gram[:n_features, n_features]
-            gram[n_features, n_features] = sqrt_s @ sqrt_s
-    largest_eigenvalue = np.linalg.eigvalsh(gram)[-1] if gram.size else 0.0
-    curvature = 0.25 if n_classes == 2 else 0.5
-    return curvature * max(float(largest_eigenvalue), 0.0) + l2_reg
+            gram[:n_features, n_features] += XtD.sum(axis=1)
+    if fit_intercept:
+        gram[n_features, :n_features] = gram[:n_features, n_features]
+        gram[n_features, n_features] = weights.sum()
+    return gram
+
+
+def _largest_eigenvalue_sparse(X, weights, fit_intercept):
+    """Largest eigenvalue of ``X~^T D X~`` for a sparse X, by Lanczos.
+
+    Parameters
+    ----------
+    X : sparse matrix of shape (n_samples, n_features)
+        Training data.
+    weights : ndarray of shape (n_samples,)
+        The diagonal of ``D``.
+    fit_intercept : bool
+        Whether ``X~`` has a column of ones after the columns of X.
+
+    Returns
+    -------
+    largest : float
+        The eigenvalue, from sparse matrix-vector products only.
+    """
+    n_features = X.shape[1]
+
+    def matvec(v):
+        v = np.ravel(v)
+        Dz = weights * (X @ v[:n_features] + (v[n_features] if fit_intercept else 0.0))
+        out = X.T @ Dz
+        return np.append(out, Dz.sum()) if fit_intercept else out
+
+    n_dof = n_features + fit_intercept
+    if n_dof < 3:  # too small for ARPACK: form the matrix
+        gram = np.column_stack([matvec(e) for e in np.eye(n_dof)])
+        return np.linalg.eigvalsh(gram)[-1]
+    operator = LinearOperator((n_dof, n_dof), matvec=matvec, dtype=np.float64)
+    return eigsh(operator, k=1, which="LA", return_eigenvectors=False, tol=1e-6)[0]

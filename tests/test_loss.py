@@ -37,22 +37,23 @@ def _problem(rng, n_classes, fit_intercept, n_samples=30, n_features=4):
     n_outputs = 1 if n_classes == 2 else n_classes
     params = rng.normal(size=(n_outputs, n_features + fit_intercept))
     if n_classes == 2:
-        return _loss.binary_loss_gradient, params, X, y.astype(float), sample_weight
-    return _loss.multinomial_loss_gradient, params, X, y, sample_weight
+        y = y.astype(float)
+    loss = _loss.LogisticLoss(X, y, sample_weight, fit_intercept, n_classes)
+    return loss, params, X, y, sample_weight
 
 
 @pytest.mark.parametrize("n_classes", [2, 4])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_gradient_matches_finite_differences(n_classes, fit_intercept):
     rng = np.random.default_rng(0)
-    loss_gradient, params, X, y, sw = _problem(rng, n_classes, fit_intercept)
+    loss, params, X, y, sw = _problem(rng, n_classes, fit_intercept)
     shape = params.shape
     l2_reg = 0.3
 
     def objective(flat):
         return _loss.penalized_loss_gradient(
             flat.reshape(shape),
-            lambda p: loss_gradient(p, X, y, sw, fit_intercept),
+            loss,
             l2_reg,
             0.0,
             X.shape[1],
@@ -75,26 +76,26 @@ def test_gradient_matches_finite_differences(n_classes, fit_intercept):
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_cost_at_zero_is_log_of_number_of_classes(n_classes):
     rng = np.random.default_rng(1)
-    loss_gradient, params, X, y, sw = _problem(rng, n_classes, True)
-    cost, _ = loss_gradient(np.zeros_like(params), X, y, sw, True)
+    loss, params, X, y, sw = _problem(rng, n_classes, True)
+    cost, _ = loss(np.zeros_like(params))
     assert cost == pytest.approx(np.log(n_classes), rel=1e-14)
 
 
 def test_binary_cost_is_the_seeds_cross_entropy():
     rng = np.random.default_rng(2)
-    loss_gradient, params, X, y, sw = _problem(rng, 2, True)
+    loss, params, X, y, sw = _problem(rng, 2, True)
     a = expit(X @ params[0, :-1] + params[0, -1])
     seed_J = -(y * np.log(a) + (1 - y) * np.log(1 - a))
-    cost, _ = loss_gradient(params, X, y, sw, True)
+    cost, _ = loss(params)
     assert cost == pytest.approx(np.average(seed_J, weights=sw), rel=1e-13)
 
 
 def test_multinomial_cost_is_the_cross_entropy():
     rng = np.random.default_rng(3)
-    loss_gradient, params, X, y, sw = _problem(rng, 3, True)
+    loss, params, X, y, sw = _problem(rng, 3, True)
     Z = X @ params[:, :-1].T + params[:, -1]
     expected = logsumexp(Z, axis=1) - Z[np.arange(len(y)), y]
-    cost, _ = loss_gradient(params, X, y, sw, True)
+    cost, _ = loss(params)
     assert cost == pytest.approx(np.average(expected, weights=sw), rel=1e-13)
 
 
@@ -139,7 +140,7 @@ def test_prox_l1_satisfies_the_prox_optimality_condition(values, step, l1_reg):
 @pytest.mark.parametrize("n_samples", [5, 40])
 def test_lipschitz_constant_bounds_the_hessian(n_classes, fit_intercept, n_samples):
     rng = np.random.default_rng(4)
-    loss_gradient, params, X, y, sw = _problem(
+    loss, params, X, y, sw = _problem(
         rng, n_classes, fit_intercept, n_samples=n_samples, n_features=8
     )
     X[:, 0] *= 30  # unscaled: a Hessian far from the identity
@@ -149,7 +150,7 @@ def test_lipschitz_constant_bounds_the_hessian(n_classes, fit_intercept, n_sampl
     def grad(flat):
         return _loss.penalized_loss_gradient(
             flat.reshape(shape),
-            lambda p: loss_gradient(p, X, y, sw, fit_intercept),
+            loss,
             0.1,
             0.0,
             X.shape[1],
