@@ -1,0 +1,41 @@
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("benchmarks_run", RUN)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_benchmark_run_writes_every_section(bench, tmp_path, capsys):
+    results = bench.main(["--quick", "--out", str(tmp_path)])
+    saved = json.loads((tmp_path / "results.json").read_text())
+    for section in (
+        "roofline",
+        "loop_vs_vectorized",
+        "time_to_solution",
+        "memory",
+        "scaling",
+    ):
+        assert saved[section], section
+        assert saved[section] == json.loads(json.dumps(results[section]))
+    assert all(row["ratio_to_X@w"] > 0 for row in saved["roofline"])
+    assert all(row["peak_over_X"] > 1 for row in saved["memory"])
+    methods = {row["method"] for row in saved["time_to_solution"]}
+    assert "lbfgs (LogisticRegression)" in methods
+    table = (tmp_path / "results.md").read_text()
+    assert "### (a) Roofline" in table and "### (e) Scaling" in table
+    assert "### (c) Time to J" in capsys.readouterr().out
+
+
+def test_markdown_table_formats_missing_values(bench):
+    table = bench.markdown_table([{"a": 1.23456, "b": None}], ["a", "b"])
+    assert table.splitlines() == ["| a | b |", "|---|---|", "| 1.23 | - |"]
