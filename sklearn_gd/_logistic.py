@@ -195,6 +195,37 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
         ValueError
             If the data are invalid, have fewer than two classes, or if
             gradient descent diverges (the message says what to try).
+
+        Notes
+        -----
+        A fit that raises, or is interrupted (``KeyboardInterrupt``), leaves
+        the estimator as it was before the call: no half-written ``coef_``.
+        With ``warm_start=True`` the next ``fit`` starts from that state.
+        """
+        previous_state = self.__dict__.copy()
+        try:
+            return self._fit(X, y, sample_weight)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(previous_state)
+            raise
+
+    def _fit(self, X, y, sample_weight):
+        """Validate, build the objective, run gradient descent, store the result.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,) or None
+            Weights of the examples.
+
+        Returns
+        -------
+        self : GDLogisticClassifier
+            The fitted estimator.
         """
         X, y = validate_data(
             self,
@@ -366,6 +397,13 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
         lipschitz = _loss.lipschitz_constant(
             X, sample_weight, self.fit_intercept, n_classes, l2_reg
         )
+        if not np.isfinite(lipschitz):
+            raise ValueError(
+                "alpha='auto' cannot bound the curvature of the cost: the "
+                "squares of X's values overflow float64 (the largest |x| is "
+                f"{abs(X).max():.3g}). Scale X, e.g. with StandardScaler in a "
+                "Pipeline, or pass a float alpha."
+            )
         # L = 0 only when the gradient is zero everywhere: any step will do.
         return 1.0 / float(lipschitz) if lipschitz > 0 else 1.0
 

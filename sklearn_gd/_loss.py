@@ -428,6 +428,7 @@ def lipschitz_constant(X, sample_weight, fit_intercept, n_classes, l2_reg):
     L : float
         An upper bound of the largest eigenvalue of the Hessian of J.
         Gradient descent with a step of ``1 / L`` never increases J.
+        ``inf`` when the squares of X's values overflow float64.
 
     Notes
     -----
@@ -445,6 +446,12 @@ def lipschitz_constant(X, sample_weight, fit_intercept, n_classes, l2_reg):
     >>> round(lipschitz_constant(X, np.ones(2), False, 2, 0.0), 12)
     0.25
     """
+    # The eigenvalue is at most n_dof * max x^2: if that overflows, so could
+    # the Gram matrix. max and min, unlike abs, make no copy of X.
+    with np.errstate(over="ignore"):
+        largest_square = np.float64(max(X.max(), -X.min())) ** 2
+    if not np.isfinite(largest_square * (X.shape[1] + 1)):
+        return np.inf
     weights = sample_weight / sample_weight.sum()
     if issparse(X):
         largest = _largest_eigenvalue_sparse(X, weights, fit_intercept)
