@@ -237,6 +237,7 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
             if self.solver == "vectorized"
             else np.float64,
         )
+        _check_label_types(y)
         check_classification_targets(y)
         classes, y_index = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -515,3 +516,30 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
         if z.ndim == 1:
             return np.column_stack([_loss.sigmoid(-z), _loss.sigmoid(z)])
         return np.exp(_loss.log_softmax(z))
+
+
+def _check_label_types(y):
+    """Reject labels that mix strings with other types.
+
+    scikit-learn's own check calls such a target "unknown" and suggests it may
+    be a regression target, which misleads; this says what is wrong.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Class labels.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` holds strings and non-strings together.
+    """
+    if y.dtype != object:
+        return
+    is_str = np.array([isinstance(label, str) for label in y])
+    if is_str.any() and not is_str.all():
+        kinds = sorted({type(label).__name__ for label in y})
+        raise ValueError(
+            f"y mixes labels of different types ({', '.join(kinds)}): use "
+            "labels of one type, e.g. convert them all with y.astype(str)."
+        )
