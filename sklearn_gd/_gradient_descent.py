@@ -117,7 +117,7 @@ def gradient_descent(
             gradient_mapping = (params - new_params) / alpha
         largest_gradient = float(np.max(np.abs(gradient_mapping), initial=0.0))
         progress.report(k, cost, largest_gradient)
-        if largest_gradient <= tol:
+        if tol > 0 and largest_gradient <= tol:
             n_iter = k + 1
             break
         if not np.isfinite(new_params).all():

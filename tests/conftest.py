@@ -1,7 +1,24 @@
+import os
+from datetime import timedelta
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris
 from sklearn.preprocessing import StandardScaler
+
+# Bounded for CI: every property test runs this many examples, each within
+# the deadline. HYPOTHESIS_PROFILE=thorough runs ten times as many.
+settings.register_profile(
+    "ci",
+    max_examples=100,
+    deadline=timedelta(seconds=5),
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "thorough", parent=settings.get_profile("ci"), max_examples=400
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _scaled(loader):

@@ -17,7 +17,7 @@ from sklearn_gd import GDLogisticClassifier, _loop, _loss
     seed=st.integers(0, 2**32 - 1),
     scale=st.sampled_from([0.1, 1.0, 100.0]),
 )
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 def test_loop_equals_vectorized_at_any_parameters(
     n_samples, n_features, n_classes, fit_intercept, seed, scale
 ):

@@ -121,7 +121,7 @@ def test_penalty_strengths_scale_like_logistic_regression():
     step=st.floats(0.01, 10),
     l1_reg=st.floats(0.0, 5),
 )
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50)
 def test_prox_l1_satisfies_the_prox_optimality_condition(values, step, l1_reg):
     v = np.array([values])
     u = _loss.prox_l1(v, step, l1_reg, 2)
