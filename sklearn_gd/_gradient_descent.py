@@ -132,7 +132,7 @@ def gradient_descent(
                 f"tol={tol}. Increase max_iter, or try a larger alpha or "
                 "alpha='auto'.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
     progress.report(n_iter - 1, cost, largest_gradient, last=True)
 
@@ -143,7 +143,7 @@ def gradient_descent(
             f"with alpha={alpha!r}: the learning rate is too large for this "
             "data. Try a smaller alpha or alpha='auto'.",
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
     return params, cost_history[:n_iter], n_iter
 

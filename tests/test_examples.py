@@ -19,14 +19,20 @@ def test_example_runs(script, capsys):
     assert capsys.readouterr().out.strip()
 
 
-def test_readme_quick_start_runs(capsys):
+def test_readme_code_runs(capsys, monkeypatch, tmp_path):
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
-    assert blocks, "the README has no python code block"
+    assert len(blocks) == 2, "the quick start and the skops blocks"
+    monkeypatch.chdir(tmp_path)  # the skops block writes model.skops
+    namespace = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for block in blocks:
-            exec(compile(block, "README.md", "exec"), {})
+            exec(compile(block, "README.md", "exec"), namespace)
     out = capsys.readouterr().out
     assert "gdlogisticclassifier__alpha" in out
     assert "0.6931" in out
+    assert "['sklearn_gd._logistic.GDLogisticClassifier']" in out
+    restored = namespace["model"]
+    X = namespace["X"]
+    assert (restored.predict(X) == namespace["search"].predict(X)).all()

@@ -262,10 +262,11 @@ def test_clone_and_pickle_round_trip():
 
 @pytest.mark.parametrize("solver", ["loop", "vectorized"])
 @pytest.mark.parametrize("alpha", [0.5, "auto"])
-def test_warm_start_continues_the_fit(solver, alpha):
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_warm_start_continues_the_fit(solver, alpha, fit_intercept):
     rng = np.random.default_rng(10)
     X, y = make_data(rng, n_classes=3)
-    params = dict(solver=solver, alpha=alpha, C=1.0, tol=0)
+    params = dict(solver=solver, alpha=alpha, C=1.0, tol=0, fit_intercept=fit_intercept)
     whole = GDLogisticClassifier(max_iter=60, **params).fit(X, y)
     halves = GDLogisticClassifier(max_iter=30, warm_start=True, **params).fit(X, y)
     first_half = halves.cost_history_
@@ -401,8 +402,9 @@ def test_too_large_alpha_warns_that_the_cost_rose():
 def test_max_iter_reached_warns():
     rng = np.random.default_rng(18)
     X, y = make_data(rng)
-    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+    with pytest.warns(ConvergenceWarning, match="max_iter=2") as record:
         GDLogisticClassifier(max_iter=2).fit(X, y)
+    assert record[0].filename == __file__  # points at the caller's fit
 
 
 # --- dtypes, sparse input, memory --------------------------------------------

@@ -179,3 +179,20 @@ def test_lipschitz_constant_bounds_the_hessian(n_classes, fit_intercept, n_sampl
 def _hessian_at_zero(X, sw, fit_intercept):
     Xt = np.hstack([X, np.ones((len(X), 1))]) if fit_intercept else X
     return 0.25 * (Xt.T * sw) @ Xt / sw.sum()
+
+
+@pytest.mark.parametrize("n_features", [1, 2, 5])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_lipschitz_constant_of_sparse_X_equals_dense(
+    n_features, fit_intercept, n_classes
+):
+    sparse = pytest.importorskip("scipy.sparse")
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(30, n_features)) * (rng.random((30, n_features)) < 0.5)
+    sw = rng.uniform(0.5, 2.0, size=30)
+    dense = _loss.lipschitz_constant(X, sw, fit_intercept, n_classes, 0.01)
+    on_sparse = _loss.lipschitz_constant(
+        sparse.csr_matrix(X), sw, fit_intercept, n_classes, 0.01
+    )
+    assert on_sparse == pytest.approx(dense, rel=1e-6)

@@ -1,0 +1,76 @@
+"""Persistence: pickle, joblib, and skops as the safe format."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_iris
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_gd import GDLogisticClassifier
+
+from .data.make_fixtures import FIXTURE, FIXTURE_PARAMS
+
+sio = pytest.importorskip("skops.io")
+
+OWN_TYPE = "sklearn_gd._logistic.GDLogisticClassifier"
+
+
+@pytest.fixture(scope="module")
+def iris_models():
+    X, y = load_iris(return_X_y=True)
+    models = {
+        solver: GDLogisticClassifier(solver=solver, C=1.0, max_iter=30, tol=0).fit(X, y)
+        for solver in ("loop", "vectorized")
+    }
+    models["pipeline"] = make_pipeline(
+        StandardScaler(), GDLogisticClassifier(max_iter=50, tol=0)
+    ).fit(X, y)
+    return X, models
+
+
+@pytest.mark.parametrize("name", ["loop", "vectorized", "pipeline"])
+def test_pickle_and_joblib_round_trips(iris_models, name, tmp_path):
+    X, models = iris_models
+    model = models[name]
+    path = tmp_path / "model.joblib"
+    joblib.dump(model, path)
+    for restored in (pickle.loads(pickle.dumps(model)), joblib.load(path)):
+        assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
+        assert_array_equal(restored.predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("name", ["vectorized", "pipeline"])
+def test_skops_round_trip_trusts_only_this_package(iris_models, name, tmp_path):
+    X, models = iris_models
+    model = models[name]
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    untrusted = sio.get_untrusted_types(file=path)
+    assert untrusted == [OWN_TYPE]
+    restored = sio.load(path, trusted=untrusted)
+    assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
+    assert restored.get_params(deep=False).keys() == model.get_params(deep=False).keys()
+
+
+def test_skops_refuses_to_load_without_trust(iris_models, tmp_path):
+    _, models = iris_models
+    path = tmp_path / "model.skops"
+    sio.dump(models["vectorized"], path)
+    with pytest.raises(Exception, match="(?i)untrusted"):
+        sio.load(path)
+
+
+def test_model_saved_by_this_version_predicts_the_same():
+    X, y = load_iris(return_X_y=True)
+    assert sio.get_untrusted_types(file=FIXTURE) == [OWN_TYPE]
+    saved = sio.load(FIXTURE, trusted=[OWN_TYPE])
+    fresh = GDLogisticClassifier(**FIXTURE_PARAMS).fit(X, y)
+    assert saved.get_params() == fresh.get_params()
+    assert_allclose(saved.coef_, fresh.coef_, rtol=1e-10)
+    assert_allclose(saved.predict_proba(X), fresh.predict_proba(X), rtol=1e-10)
+    assert_array_equal(saved.predict(X), fresh.predict(X))
+    assert np.all(saved.classes_ == fresh.classes_)
