@@ -182,64 +182,82 @@ class LogisticLoss:
         block_rows = min(block_rows, n_samples)
         # s_i y_i is the same every iteration; the softmax needs the indices.
         target = sample_weight * y if n_classes == 2 else y
-        # Buffers for z, one for full blocks and one for a shorter last block,
-        # stored as (n_outputs, n_rows) so that sums over classes are fast.
-        buffers = {}
         self._blocks = []
         for start in range(0, n_samples, block_rows):
             rows = slice(start, min(start + block_rows, n_samples))
-            n_rows = rows.stop - rows.start
-            if n_rows not in buffers:
-                buffers[n_rows] = np.empty((n_outputs, n_rows), dtype=X.dtype)
             # Slices of a dense X are views; a single block is X itself.
-            X_b = X if n_rows == n_samples else X[rows]
-            self._blocks.append(
-                (X_b, target[rows], sample_weight[rows], buffers[n_rows])
-            )
+            X_b = X if rows.stop - rows.start == n_samples else X[rows]
+            self._blocks.append((X_b, target[rows], sample_weight[rows]))
+        self._n_outputs = n_outputs
+        self._dtype = X.dtype
+        self._buffers = {}
+
+    def _buffer(self, n_candidates, n_rows):
+        """Return the buffer for z of a block, made once per fit.
+
+        It is shaped ``(n_candidates * n_outputs, n_rows)`` so that sums over
+        classes are fast; the first call has the most candidates, later calls
+        (fewer candidates still running) use its first rows.
+        """
+        n_z = n_candidates * self._n_outputs
+        buffer = self._buffers.get(n_rows)
+        if buffer is None or len(buffer) < n_z:
+            buffer = self._buffers[n_rows] = np.empty((n_z, n_rows), self._dtype)
+        return buffer[:n_z]
 
     def __call__(self, params):
         """Compute J and its gradient at ``params``.
 
         Parameters
         ----------
-        params : ndarray of shape (n_outputs, n_features + fit_intercept)
-            Weights, followed by the intercept when ``fit_intercept``; one row
-            for two classes, one per class otherwise.
+        params : ndarray of shape (n_outputs, n_dof) or (n_candidates, n_outputs, n_dof)
+            Weights, followed by the intercept when ``fit_intercept``
+            (``n_dof = n_features + fit_intercept``); one row for two
+            classes, one per class otherwise. A stack of candidates is
+            evaluated in the same pass over X.
 
         Returns
         -------
-        cost : float
-            ``sum_i s_i L_i / sum_i s_i``.
-        grad : ndarray of shape (n_outputs, n_features + fit_intercept)
+        cost : float or ndarray of shape (n_candidates,)
+            ``sum_i s_i L_i / sum_i s_i``, for each candidate of a stack.
+        grad : ndarray shaped like ``params``
             The gradient of ``cost`` with respect to ``params``.
         """
+        if params.ndim == 2:
+            costs, grads = self(params[None])
+            return float(costs[0]), grads[0]
+        n_candidates, n_outputs, _ = params.shape
         n_features = self.n_features
-        W = params[:, :n_features]
+        W = params[:, :, :n_features].reshape(n_candidates * n_outputs, n_features)
         grad = np.zeros_like(params)
-        cost = 0.0
-        for X_b, target_b, s_b, Z in self._blocks:
-            # Forward pass, Z[k, i] = z_ik: X_b is read here...
+        costs = np.zeros(n_candidates)
+        for X_b, target_b, s_b in self._blocks:
+            Z = self._buffer(n_candidates, X_b.shape[0])
+            # Forward pass, Z[c * n_outputs + k, i] = z_ik of candidate c: X_b
+            # is read here...
             if self._dense:
                 np.matmul(W, X_b.T, out=Z)
             else:
                 Z[...] = (X_b @ W.T).T
+            Z_c = Z.reshape(n_candidates, n_outputs, -1)
             if self.fit_intercept:
-                Z += params[:, n_features, None]
-            cost += self._pointwise(Z, target_b, s_b)  # Z now holds s_i dz_ik
+                Z_c += params[:, :, n_features, None]
+            costs += self._pointwise(Z_c, target_b, s_b)  # Z now holds s_i dz_ik
             # ...and here again, while it is still in cache.
-            grad[:, :n_features] += Z @ X_b if self._dense else (X_b.T @ Z.T).T
+            dW = Z @ X_b if self._dense else (X_b.T @ Z.T).T
+            grad[:, :, :n_features] += dW.reshape(n_candidates, n_outputs, -1)
             if self.fit_intercept:
-                grad[:, n_features] += Z.sum(axis=1)
+                grad[:, :, n_features] += Z_c.sum(axis=-1)
         grad /= self.weight_sum
-        return cost / self.weight_sum, grad
+        return costs / self.weight_sum, grad
 
 
 def _sigmoid_pointwise(Z, sy, sample_weight):
-    """Turn the decision values of a block into ``s_i dz_i``; return the cost.
+    """Turn the decision values of a block into ``s_i dz_i``; return the costs.
 
     Parameters
     ----------
-    Z : ndarray of shape (1, n_rows)
+    Z : ndarray of shape (n_candidates, 1, n_rows)
         Decision values ``z_i``, overwritten with ``s_i (a_i - y_i)``.
     sy : ndarray of shape (n_rows,)
         Weighted targets ``s_i y_i``.
@@ -248,29 +266,29 @@ def _sigmoid_pointwise(Z, sy, sample_weight):
 
     Returns
     -------
-    cost : float
-        ``sum_i s_i L_i`` over the block.
+    costs : ndarray of shape (n_candidates,)
+        ``sum_i s_i L_i`` over the block, per candidate.
     """
-    z = Z[0]
+    z = Z[:, 0]
     # exp(-|z|) never overflows; softplus(z) = max(z, 0) + log1p(exp(-|z|)).
     e = np.exp(-np.abs(z))
-    cost = sample_weight @ np.maximum(z, 0.0)
-    cost += sample_weight @ np.log1p(e)
-    cost -= sy @ z
+    costs = np.maximum(z, 0.0) @ sample_weight
+    costs += np.log1p(e) @ sample_weight
+    costs -= z @ sy
     # a = 1 / (1 + e) where z >= 0 and e / (1 + e) where z < 0.
     a = 1.0 / (1.0 + e)
     np.multiply(a, e, out=a, where=z < 0)
     np.multiply(a, sample_weight, out=z)
     z -= sy
-    return float(cost)
+    return costs
 
 
 def _softmax_pointwise(Z, y, sample_weight):
-    """Turn the decision values of a block into ``s_i dz_ik``; return the cost.
+    """Turn the decision values of a block into ``s_i dz_ik``; return the costs.
 
     Parameters
     ----------
-    Z : ndarray of shape (n_classes, n_rows)
+    Z : ndarray of shape (n_candidates, n_classes, n_rows)
         Decision values ``z_ik``, overwritten with ``s_i (a_ik - [k = y_i])``.
     y : ndarray of shape (n_rows,)
         Class indices.
@@ -279,20 +297,20 @@ def _softmax_pointwise(Z, y, sample_weight):
 
     Returns
     -------
-    cost : float
-        ``sum_i s_i L_i`` over the block.
+    costs : ndarray of shape (n_candidates,)
+        ``sum_i s_i L_i`` over the block, per candidate.
     """
     rows = np.arange(len(y))
     # Subtracting the largest z_ik keeps exp() from overflowing (log-sum-exp).
-    Z -= Z.max(axis=0)
-    z_y = Z[y, rows]
+    Z -= Z.max(axis=1, keepdims=True)
+    z_y = Z[:, y, rows]
     np.exp(Z, out=Z)
-    sum_exp = Z.sum(axis=0)
-    cost = sample_weight @ (np.log(sum_exp) - z_y)
-    Z /= sum_exp
-    Z[y, rows] -= 1.0
+    sum_exp = Z.sum(axis=1)
+    costs = (np.log(sum_exp) - z_y) @ sample_weight
+    Z /= sum_exp[:, None, :]
+    Z[:, y, rows] -= 1.0
     Z *= sample_weight
-    return float(cost)
+    return costs
 
 
 def penalty_strengths(C, l1_ratio, weight_sum):
@@ -335,22 +353,23 @@ def penalized_loss_gradient(params, loss_gradient, l2_reg, l1_reg, n_features):
 
     Parameters
     ----------
-    params : ndarray of shape (n_outputs, n_dof)
-        Weights, followed by the intercept if there is one (never penalised).
+    params : ndarray of shape (n_outputs, n_dof) or (n_candidates, n_outputs, n_dof)
+        Weights, followed by the intercept if there is one (never penalised);
+        or a stack of candidates.
     loss_gradient : callable
         ``loss_gradient(params) -> (cost, grad)`` of the data term.
-    l2_reg : float
-        Factor of ``||W||^2 / 2``.
-    l1_reg : float
-        Factor of ``||W||_1``.
+    l2_reg : float or ndarray of shape (n_candidates,)
+        Factor of ``||W||^2 / 2``, for each candidate of a stack.
+    l1_reg : float or ndarray of shape (n_candidates,)
+        Factor of ``||W||_1``, for each candidate of a stack.
     n_features : int
         Number of weight columns in ``params``; the rest is the intercept.
 
     Returns
     -------
-    cost : float
+    cost : float or ndarray of shape (n_candidates,)
         The data term plus both penalty terms: the objective J.
-    grad : ndarray of shape (n_outputs, n_dof)
+    grad : ndarray shaped like ``params``
         Gradient of the smooth part (data term and L2 term) only; the L1 term
         is handled by :func:`prox_l1`.
 
@@ -364,13 +383,21 @@ def penalized_loss_gradient(params, loss_gradient, l2_reg, l1_reg, n_features):
     (4.0, array([[ 2., -1.,  0.]]))
     """
     cost, grad = loss_gradient(params)
-    W = params[:, :n_features]
-    if l2_reg:
-        cost += 0.5 * l2_reg * float(np.vdot(W, W))
-        grad[:, :n_features] += l2_reg * W
-    if l1_reg:
-        cost += l1_reg * float(np.abs(W).sum())
-    return cost, grad
+    W = params[..., :n_features]
+    if np.any(l2_reg):
+        cost = cost + 0.5 * l2_reg * (W**2).sum(axis=(-2, -1))
+        grad[..., :n_features] += _per_candidate(l2_reg, params) * W
+    if np.any(l1_reg):
+        cost = cost + l1_reg * np.abs(W).sum(axis=(-2, -1))
+    return (float(cost), grad) if params.ndim == 2 else (cost, grad)
+
+
+def _per_candidate(value, params):
+    """Shape a scalar, or one value per candidate, to broadcast over params."""
+    value = np.asarray(value)
+    return (
+        value.reshape(value.shape + (1,) * (params.ndim - 1)) if value.ndim else value
+    )
 
 
 def prox_l1(params, step, l1_reg, n_features):
@@ -378,18 +405,18 @@ def prox_l1(params, step, l1_reg, n_features):
 
     Parameters
     ----------
-    params : ndarray of shape (n_outputs, n_dof)
-        Parameters after a gradient step.
-    step : float
+    params : ndarray of shape (n_outputs, n_dof) or (n_candidates, n_outputs, n_dof)
+        Parameters after a gradient step, or a stack of candidates.
+    step : float or ndarray of shape (n_candidates,)
         The learning rate of that step.
-    l1_reg : float
+    l1_reg : float or ndarray of shape (n_candidates,)
         Factor of ``||W||_1``.
     n_features : int
         Number of weight columns in ``params``; the intercept is left alone.
 
     Returns
     -------
-    params : ndarray of shape (n_outputs, n_dof)
+    params : ndarray shaped like ``params``
         A new array, with every weight moved towards zero by
         ``step * l1_reg`` and set to exactly zero if it would cross it.
 
@@ -401,8 +428,8 @@ def prox_l1(params, step, l1_reg, n_features):
     array([[ 0. , -1.5,  5. ]])
     """
     out = params.copy()
-    W = out[:, :n_features]
-    threshold = step * l1_reg
+    W = out[..., :n_features]
+    threshold = _per_candidate(np.multiply(step, l1_reg), params)
     W[...] = np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0)
     return out
 
