@@ -23,9 +23,10 @@ import numpy as np
 from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_gd import GDLogisticClassifier, _loop, _loss
+from sklearn_gd import GDLogisticClassifier, GDLogisticClassifierCV, _loop, _loss
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -309,6 +310,32 @@ def bench_scaling(ms, n, repeat):
     return rows
 
 
+def bench_grid_search(X, y, n_alphas_list, max_iter, repeat):
+    """Time GDLogisticClassifierCV against GridSearchCV over alpha (f)."""
+    rows = []
+    splits = StratifiedKFold(5, shuffle=True, random_state=0)
+    step = GDLogisticClassifier(max_iter=1, tol=0).fit(X, y).alpha_
+    for n_alphas in n_alphas_list:
+        alphas = list(step * np.geomspace(0.1, 10, n_alphas))
+        common = {"max_iter": max_iter, "tol": 0}
+        cv = GDLogisticClassifierCV(alphas=alphas, cv=splits, **common)
+        t_cv = median_time(lambda: cv.fit(X, y), repeat)  # noqa: B023
+        row = {"alphas": n_alphas, "GDLogisticClassifierCV_s": t_cv}
+        for n_jobs in (1, 2):
+            search = GridSearchCV(
+                GDLogisticClassifier(**common),
+                {"alpha": alphas},
+                cv=splits,
+                n_jobs=n_jobs,
+            )
+            t_grid = median_time(lambda: search.fit(X, y), repeat)  # noqa: B023
+            row[f"GridSearchCV_n_jobs={n_jobs}_s"] = t_grid
+            row[f"speedup_vs_n_jobs={n_jobs}"] = t_grid / t_cv
+        row["same_alpha"] = bool(cv.alpha_ == search.best_params_["alpha"])
+        rows.append(row)
+    return rows
+
+
 def markdown_table(rows, columns):
     """Format dict rows as a markdown table."""
 
@@ -429,6 +456,12 @@ def main(argv=None):
         ),
         "memory": bench_memory(memory_sizes),
         "scaling": bench_scaling(scaling_ms, 50, repeat),
+        "grid_search": bench_grid_search(
+            *datasets[f"make_classification{synthetic[0].shape}"],
+            n_alphas_list=(8, 16),
+            max_iter=20 if quick else 100,
+            repeat=1,
+        ),
     }
     results["machine"]["seconds"] = time.perf_counter() - started
 
@@ -467,6 +500,20 @@ def main(argv=None):
             "(e) Scaling with m (n = 50, binary, float64)",
             "scaling",
             ["m", "iteration_ms", "X@w_ms", "ratio_to_X@w"],
+        ),
+        (
+            "(f) 5-fold search over alpha on the synthetic data, a fixed number "
+            "of iterations per fit (seconds, one run each)",
+            "grid_search",
+            [
+                "alphas",
+                "GDLogisticClassifierCV_s",
+                "GridSearchCV_n_jobs=1_s",
+                "speedup_vs_n_jobs=1",
+                "GridSearchCV_n_jobs=2_s",
+                "speedup_vs_n_jobs=2",
+                "same_alpha",
+            ],
         ),
     ]
     text = "\n\n".join(

@@ -7,7 +7,8 @@ vectorized, as the estimator :class:`GDLogisticClassifier`.
 """
 
 from sklearn_gd._logistic import GDLogisticClassifier
+from sklearn_gd._logistic_cv import GDLogisticClassifierCV
 
 __version__ = "0.1.0"
 
-__all__ = ["GDLogisticClassifier", "__version__"]
+__all__ = ["GDLogisticClassifier", "GDLogisticClassifierCV", "__version__"]

@@ -227,30 +227,18 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
         self : GDLogisticClassifier
             The fitted estimator.
         """
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            # The loop solver computes in Python floats, which are float64.
-            dtype=[np.float64, np.float32]
-            if self.solver == "vectorized"
-            else np.float64,
-        )
-        _check_label_types(y)
-        check_classification_targets(y)
-        classes, y_index = np.unique(y, return_inverse=True)
-        if len(classes) < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, "
-                f"but the data contains only one class: {classes[0]!r}."
-            )
+        X, y = _validate_fit_data(self, X, y)
+        classes, y_index = _encode_labels(y)
         sample_weight = self._sample_weight(X, y, y_index, classes, sample_weight)
         l2_reg, l1_reg = _loss.penalty_strengths(
             self.C, self.l1_ratio, float(sample_weight.sum())
         )
-        loss_gradient = self._loss_gradient(
-            X, y_index, sample_weight, len(classes), l2_reg, l1_reg
+        loss_gradient = partial(
+            _loss.penalized_loss_gradient,
+            loss_gradient=self._data_term(X, y_index, sample_weight, len(classes)),
+            l2_reg=l2_reg,
+            l1_reg=l1_reg,
+            n_features=X.shape[1],
         )
         prox = (
             partial(_loss.prox_l1, l1_reg=l1_reg, n_features=X.shape[1])
@@ -268,11 +256,34 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
             prox=prox,
             verbose=self.verbose,
         )
+        return self._store(classes, params, cost_history, n_iter, alpha)
 
+    def _store(self, classes, params, cost_history, n_iter, alpha):
+        """Set the fitted attributes from the parameters gradient descent found.
+
+        Parameters
+        ----------
+        classes : ndarray of shape (n_classes,)
+            The class labels.
+        params : ndarray of shape (n_outputs, n_features + fit_intercept)
+            Weights, then the intercept if one was fitted.
+        cost_history : ndarray of shape (n_iter,)
+            J before each update.
+        n_iter : int
+            Iterations run.
+        alpha : float
+            The learning rate used.
+
+        Returns
+        -------
+        self : GDLogisticClassifier
+            The fitted estimator.
+        """
+        n_features = params.shape[1] - int(self.fit_intercept)
         self.classes_ = classes
-        self.coef_ = params[:, : X.shape[1]].copy()
+        self.coef_ = params[:, :n_features].copy()
         self.intercept_ = (
-            params[:, X.shape[1]].copy()
+            params[:, n_features].copy()
             if self.fit_intercept
             else np.zeros(params.shape[0], dtype=params.dtype)
         )
@@ -326,8 +337,8 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
             )
         return sample_weight
 
-    def _loss_gradient(self, X, y_index, sample_weight, n_classes, l2_reg, l1_reg):
-        """Choose the solver's Steps 1-3 and add the penalty.
+    def _data_term(self, X, y_index, sample_weight, n_classes):
+        """Choose the solver's Steps 1-3: the cost J and its gradient.
 
         Parameters
         ----------
@@ -339,13 +350,11 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
             Sample weights with the class weights folded in.
         n_classes : int
             Number of classes.
-        l2_reg, l1_reg : float
-            Penalty factors from :func:`~sklearn_gd._loss.penalty_strengths`.
 
         Returns
         -------
-        loss_gradient : callable
-            ``loss_gradient(params) -> (cost, grad)`` for the driver.
+        data_term : callable
+            ``data_term(params) -> (cost, grad)``, without the penalty.
         """
         binary = n_classes == 2
         y = y_index.astype(X.dtype) if binary else y_index
@@ -366,13 +375,7 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
             data_term = _loss.LogisticLoss(
                 X, y, sample_weight, self.fit_intercept, n_classes
             )
-        return partial(
-            _loss.penalized_loss_gradient,
-            loss_gradient=data_term,
-            l2_reg=l2_reg,
-            l1_reg=l1_reg,
-            n_features=X.shape[1],
-        )
+        return data_term
 
     def _learning_rate(self, X, sample_weight, n_classes, l2_reg):
         """Return ``alpha``, or ``1 / L`` for ``alpha='auto'``.
@@ -516,6 +519,68 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
         if z.ndim == 1:
             return np.column_stack([_loss.sigmoid(-z), _loss.sigmoid(z)])
         return np.exp(_loss.log_softmax(z))
+
+
+def _validate_fit_data(estimator, X, y):
+    """Validate X and y for ``fit``, setting ``n_features_in_`` and names.
+
+    Parameters
+    ----------
+    estimator : estimator with a ``solver`` parameter
+        The estimator being fitted.
+    X : array-like or sparse matrix of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,)
+        Class labels.
+
+    Returns
+    -------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+        float64, or float32 kept as it is for the vectorized solver.
+    y : ndarray of shape (n_samples,)
+        The labels.
+    """
+    return validate_data(
+        estimator,
+        X,
+        y,
+        accept_sparse="csr",
+        # The loop solver computes in Python floats, which are float64.
+        dtype=[np.float64, np.float32]
+        if estimator.solver == "vectorized"
+        else np.float64,
+    )
+
+
+def _encode_labels(y):
+    """Check the targets and encode them as indices into the sorted classes.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Class labels.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        The sorted unique labels.
+    y_index : ndarray of shape (n_samples,)
+        Index of each label in ``classes``.
+
+    Raises
+    ------
+    ValueError
+        If the labels are not class labels, mix types, or hold one class.
+    """
+    _check_label_types(y)
+    check_classification_targets(y)
+    classes, y_index = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(
+            "This solver needs samples of at least 2 classes in the data, "
+            f"but the data contains only one class: {classes[0]!r}."
+        )
+    return classes, y_index
 
 
 def _check_label_types(y):

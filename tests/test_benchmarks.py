@@ -24,6 +24,7 @@ def test_quick_benchmark_run_writes_every_section(bench, tmp_path, capsys):
         "time_to_solution",
         "memory",
         "scaling",
+        "grid_search",
     ):
         assert saved[section], section
         assert saved[section] == json.loads(json.dumps(results[section]))
@@ -32,7 +33,8 @@ def test_quick_benchmark_run_writes_every_section(bench, tmp_path, capsys):
     methods = {row["method"] for row in saved["time_to_solution"]}
     assert "lbfgs (LogisticRegression)" in methods
     table = (tmp_path / "results.md").read_text()
-    assert "### (a) Roofline" in table and "### (e) Scaling" in table
+    assert "### (a) Roofline" in table and "### (f) 5-fold search" in table
+    assert all(row["same_alpha"] for row in saved["grid_search"])
     assert "### (c) Time to J" in capsys.readouterr().out
 
 

@@ -6,11 +6,14 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sklearn_gd import GDLogisticClassifier
+from sklearn_gd import GDLogisticClassifier, GDLogisticClassifierCV
 
+# GDLogisticClassifierCV(solver="loop") fits GDLogisticClassifier(solver="loop")
+# once per candidate and fold: checked above, and 400 s through every check.
 ESTIMATORS = [
     GDLogisticClassifier(solver="loop"),
     GDLogisticClassifier(solver="vectorized"),
+    GDLogisticClassifierCV(),
 ]
 
 
@@ -31,6 +34,6 @@ def test_sklearn_compatible_estimator(estimator, check):
         check_inplace_ensure_writeable,
     ],
 )
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=["loop", "vectorized"])
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=["loop", "vectorized", "cv"])
 def test_checks_not_run_by_check_estimator(estimator, check):
     check(type(estimator).__name__, estimator)

@@ -1,0 +1,145 @@
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_breast_cancer
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_gd import GDLogisticClassifier, GDLogisticClassifierCV
+
+from .conftest import make_data
+
+SPLITTER = StratifiedKFold(3, shuffle=True, random_state=0)
+
+
+def _common(**params):
+    return dict(max_iter=60, tol=1e-3, **params)
+
+
+@pytest.mark.parametrize("solver", ["vectorized", "loop"])
+@pytest.mark.parametrize(
+    "n_classes, Cs, l1_ratio, class_weight",
+    [
+        (2, [np.inf], 0.0, None),
+        (3, [0.5, np.inf], 0.5, "balanced"),
+        (2, [1.0], 1.0, None),
+    ],
+)
+def test_every_candidate_equals_a_separate_fit(
+    solver, n_classes, Cs, l1_ratio, class_weight
+):
+    rng = np.random.default_rng(0)
+    X, y = make_data(rng, n_samples=60, n_features=4, n_classes=n_classes)
+    sample_weight = rng.uniform(0.5, 2.0, size=len(y))
+    alphas = [0.05, 0.5, 2.0]
+    common = _common(l1_ratio=l1_ratio, class_weight=class_weight, solver=solver)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cv = GDLogisticClassifierCV(alphas=alphas, Cs=Cs, cv=SPLITTER, **common)
+        cv.fit(X, y, sample_weight=sample_weight)
+        for fold, (train, _) in enumerate(SPLITTER.split(X, y)):
+            for a, alpha in enumerate(alphas):
+                for c, C in enumerate(Cs):
+                    single = GDLogisticClassifier(alpha=alpha, C=C, **common)
+                    single.fit(X[train], y[train], sample_weight=sample_weight[train])
+                    params = np.column_stack([single.coef_, single.intercept_])
+                    assert_allclose(
+                        cv.coefs_paths_[fold, a, c], params, rtol=1e-10, atol=1e-12
+                    )
+                    assert_allclose(
+                        cv.cost_histories_[fold, a, c], single.cost_history_, rtol=1e-10
+                    )
+                    assert cv.n_iter_[fold, a, c] == single.n_iter_
+
+
+@pytest.mark.parametrize("scoring", [None, "neg_log_loss"])
+def test_chosen_alpha_is_the_one_grid_search_chooses(scoring):
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    alphas = [1e-3, 1e-2, 0.1, 0.3, 1.0]
+    cv = GDLogisticClassifierCV(
+        alphas=alphas, cv=SPLITTER, scoring=scoring, max_iter=100, tol=0
+    )
+    cv.fit(X, y)
+    search = GridSearchCV(
+        GDLogisticClassifier(max_iter=100, tol=0),
+        {"alpha": alphas},
+        cv=SPLITTER,
+        scoring=scoring,
+    ).fit(X, y)
+    assert cv.alpha_ == search.best_params_["alpha"]
+    assert_allclose(
+        cv.scores_[:, :, 0].mean(axis=0), search.cv_results_["mean_test_score"]
+    )
+    # The refit is the separate fit of the chosen candidate on all the data.
+    assert_allclose(cv.coef_, search.best_estimator_.coef_, rtol=1e-10)
+    assert_allclose(cv.cost_history_, search.best_estimator_.cost_history_, rtol=1e-10)
+    assert_array_equal(cv.predict(X), search.predict(X))
+    assert_allclose(cv.predict_proba(X), search.predict_proba(X), rtol=1e-10)
+
+
+def test_diverged_candidates_score_nan_and_are_named():
+    X, y = load_breast_cancer(return_X_y=True)  # unscaled: large alphas diverge
+    cv = GDLogisticClassifierCV(alphas=[1e-7, 1e308], cv=3, max_iter=20, tol=0)
+    with pytest.warns(
+        ConvergenceWarning, match=r"alpha=1e\+308.*diverged at iteration"
+    ):
+        cv.fit(X, y)
+    assert np.isnan(cv.scores_[:, 1, 0]).all()
+    assert np.isfinite(cv.scores_[:, 0, 0]).all()
+    assert cv.alpha_ == 1e-7
+    assert cv.coefs_paths_[0, 1, 0] is None
+
+
+def test_integer_alphas_are_a_grid_around_the_auto_step():
+    rng = np.random.default_rng(1)
+    X, y = make_data(rng, n_samples=60)
+    cv = GDLogisticClassifierCV(alphas=5, cv=3, max_iter=50, tol=0).fit(X, y)
+    step = GDLogisticClassifier(max_iter=1, tol=0).fit(X, y).alpha_
+    assert_allclose(cv.alphas_, step * np.geomspace(0.1, 10, 5))
+    assert cv.alpha_ in cv.alphas_
+    assert cv.scores_.shape == (3, 5, 1)
+
+
+def test_class_weights_steer_the_default_score():
+    # Accuracy weighted like the training objective: with class 0 weighted
+    # 1000 times more, the chosen model predicts class 0, as each candidate does
+    # once it has converged; plain accuracy would prefer a barely trained one.
+    rng = np.random.default_rng(2)
+    X, y = make_data(rng, n_samples=100, n_features=2)
+    X = 20 * X
+    cv = GDLogisticClassifierCV(class_weight={0: 1000, 1: 1e-4}, cv=3, max_iter=1000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cv.fit(X, y)
+    assert np.mean(cv.predict(X) == 0) > 0.87
+
+
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_loop_solver_and_parallel_folds_give_the_same_search(n_jobs):
+    rng = np.random.default_rng(3)
+    X, y = make_data(rng, n_samples=45, n_classes=3)
+    params = dict(alphas=[0.1, 1.0], Cs=[1.0, np.inf], cv=SPLITTER, max_iter=30, tol=0)
+    vectorized = GDLogisticClassifierCV(n_jobs=n_jobs, **params).fit(X, y)
+    loop = GDLogisticClassifierCV(solver="loop", **params).fit(X, y)
+    assert_allclose(loop.scores_, vectorized.scores_)
+    assert (loop.alpha_, loop.C_) == (vectorized.alpha_, vectorized.C_)
+    assert_allclose(loop.coef_, vectorized.coef_, rtol=1e-10)
+
+
+def test_invalid_alphas_say_what_to_pass():
+    X, y = make_data(np.random.default_rng(4))
+    with pytest.raises(ValueError, match="positive finite learning rates"):
+        GDLogisticClassifierCV(alphas=[0.1, -1.0]).fit(X, y)
+
+
+def test_without_refit_there_is_nothing_to_predict_with():
+    X, y = make_data(np.random.default_rng(5), n_samples=30)
+    cv = GDLogisticClassifierCV(alphas=[0.1], refit=False, cv=3, max_iter=5, tol=0)
+    cv.fit(X, y)
+    assert not hasattr(cv, "coef_")
+    with pytest.raises(Exception, match="(?i)not fitted"):
+        cv.predict(X)
