@@ -81,9 +81,13 @@ def test_chosen_alpha_is_the_one_grid_search_chooses(scoring):
     assert_allclose(cv.predict_proba(X), search.predict_proba(X), rtol=1e-10)
 
 
-def test_diverged_candidates_score_nan_and_are_named():
+@pytest.mark.parametrize("solver", ["vectorized", "loop"])
+def test_diverged_candidates_score_nan_and_are_named(solver):
     X, y = load_breast_cancer(return_X_y=True)  # unscaled: large alphas diverge
-    cv = GDLogisticClassifierCV(alphas=[1e-7, 1e308], cv=3, max_iter=20, tol=0)
+    X, y = X[::4], y[::4]
+    cv = GDLogisticClassifierCV(
+        alphas=[1e-7, 1e308], cv=3, max_iter=20, tol=0, solver=solver
+    )
     with pytest.warns(
         ConvergenceWarning, match=r"alpha=1e\+308.*diverged at iteration"
     ):
@@ -143,3 +147,12 @@ def test_without_refit_there_is_nothing_to_predict_with():
     assert not hasattr(cv, "coef_")
     with pytest.raises(Exception, match="(?i)not fitted"):
         cv.predict(X)
+
+
+def test_verbose_reports_the_candidates_still_running(capsys):
+    X, y = make_data(np.random.default_rng(6), n_samples=30)
+    GDLogisticClassifierCV(alphas=[0.1, 1.0], cv=2, max_iter=10, tol=0, verbose=1).fit(
+        X, y
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.endswith("running 2") for line in lines)
