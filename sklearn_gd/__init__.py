@@ -8,7 +8,13 @@ vectorized, as the estimator :class:`GDLogisticClassifier`.
 
 from sklearn_gd._logistic import GDLogisticClassifier
 from sklearn_gd._logistic_cv import GDLogisticClassifierCV
+from sklearn_gd._plotting import CostHistoryDisplay
 
 __version__ = "0.1.0"
 
-__all__ = ["GDLogisticClassifier", "GDLogisticClassifierCV", "__version__"]
+__all__ = [
+    "CostHistoryDisplay",
+    "GDLogisticClassifier",
+    "GDLogisticClassifierCV",
+    "__version__",
+]

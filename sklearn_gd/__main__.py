@@ -4,13 +4,14 @@ Run it with ``python -m sklearn_gd``.
 """
 
 import time
+from pathlib import Path
 
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_gd import GDLogisticClassifier
+from sklearn_gd import CostHistoryDisplay, GDLogisticClassifier
 
 
 def run_demo(max_iter=5000):
@@ -25,7 +26,8 @@ def run_demo(max_iter=5000):
     -------
     rows : list of dict
         One row per solver with the keys ``solver``, ``n_iter``, ``cost``,
-        ``train_accuracy``, ``test_accuracy`` and ``fit_seconds``.
+        ``train_accuracy``, ``test_accuracy``, ``fit_seconds`` and
+        ``cost_history``.
 
     Examples
     --------
@@ -57,6 +59,7 @@ def run_demo(max_iter=5000):
                 "train_accuracy": model.score(X_train, y_train),
                 "test_accuracy": model.score(X_test, y_test),
                 "fit_seconds": fit_seconds,
+                "cost_history": gd.cost_history_,
             }
         )
     return rows
@@ -105,13 +108,56 @@ def format_table(rows):
     return "\n".join(lines)
 
 
+def save_cost_curves(rows, path):
+    """Draw both solvers' cost curves into a PNG file, if matplotlib is there.
+
+    Parameters
+    ----------
+    rows : list of dict
+        The output of :func:`run_demo`.
+    path : str or pathlib.Path
+        Where to write the PNG.
+
+    Returns
+    -------
+    path : pathlib.Path or None
+        The file written, or None when matplotlib is not installed.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+    except ImportError:
+        return None
+    display = None
+    for row, style in zip(rows, ["-", "--"], strict=True):
+        display = CostHistoryDisplay(
+            cost_history=row["cost_history"], name=f"solver='{row['solver']}'"
+        ).plot(
+            ax=None if display is None else display.ax_, linestyle=style, log_scale=True
+        )
+    display.ax_.set_title("Breast cancer: cost J per iteration (the curves coincide)")
+    display.figure_.savefig(path, dpi=100)
+    matplotlib.pyplot.close(display.figure_)
+    return Path(path)
+
+
 def main():
-    """Print the demo's table."""
+    """Print the demo's table; save the cost curves when matplotlib is there."""
     print(
         "GDLogisticClassifier on the breast-cancer data (StandardScaler, C=1.0, "
         "alpha='auto'; 75% train / 25% test)\n"
     )
-    print(format_table(run_demo()))
+    rows = run_demo()
+    print(format_table(rows))
+    path = save_cost_curves(rows, "sklearn_gd_cost_curves.png")
+    if path is None:
+        print(
+            '\n(install matplotlib, e.g. pip install "sklearn-gd[plot]", to also '
+            "save the cost curves as a PNG)"
+        )
+    else:
+        print(f"\ncost curves saved to {path.resolve()}")
 
 
 if __name__ == "__main__":

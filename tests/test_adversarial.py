@@ -121,7 +121,8 @@ def object_array_of_numeric_strings():
 
 
 def pandas_categorical_columns():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
+
     X, y = _base()
     frame = pd.DataFrame(X, columns=["a", "b", "c"])
     frame["colour"] = pd.Categorical(np.where(y == 1, "red", "blue"))

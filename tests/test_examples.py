@@ -22,7 +22,7 @@ def test_example_runs(script, capsys):
 def test_readme_code_runs(capsys, monkeypatch, tmp_path):
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
-    assert len(blocks) == 3, "the quick start, CV and skops blocks"
+    assert len(blocks) == 4, "the quick start, plot, CV and skops blocks"
     monkeypatch.chdir(tmp_path)  # the skops block writes model.skops
     namespace = {}
     with warnings.catch_warnings():
@@ -34,6 +34,7 @@ def test_readme_code_runs(capsys, monkeypatch, tmp_path):
     assert "0.6931" in out
     assert "['sklearn_gd._logistic.GDLogisticClassifier']" in out
     assert "(5, 8, 2)" in out
+    assert (tmp_path / "cost.png").exists()
     restored = namespace["model"]
     X = namespace["X"]
     assert (restored.predict(X) == namespace["search"].predict(X)).all()

@@ -289,7 +289,8 @@ def test_warm_start_with_other_classes_says_so():
 
 
 def test_pandas_feature_names():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
+
     rng = np.random.default_rng(12)
     X, y = make_data(rng)
     frame = pd.DataFrame(X, columns=["height", "weight", "age"])
@@ -438,7 +439,8 @@ def test_loop_solver_computes_float32_input_in_float64():
 @pytest.mark.parametrize("solver", ["loop", "vectorized"])
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_sparse_input_gives_the_dense_fit(solver, n_classes):
-    sparse = pytest.importorskip("scipy.sparse")
+    from scipy import sparse
+
     rng = np.random.default_rng(21)
     X, y = make_data(rng, n_samples=60, n_features=6, n_classes=n_classes)
     X[rng.random(X.shape) < 0.6] = 0.0
@@ -458,7 +460,8 @@ def test_sparse_input_gives_the_dense_fit(solver, n_classes):
 
 
 def test_fit_does_not_copy_X():
-    tracemalloc = pytest.importorskip("tracemalloc")
+    import tracemalloc
+
     rng = np.random.default_rng(22)
     X = rng.normal(size=(100_000, 50))
     y = (X[:, 0] + rng.normal(size=len(X)) > 0).astype(int)

@@ -187,7 +187,8 @@ def _hessian_at_zero(X, sw, fit_intercept):
 def test_lipschitz_constant_of_sparse_X_equals_dense(
     n_features, fit_intercept, n_classes
 ):
-    sparse = pytest.importorskip("scipy.sparse")
+    from scipy import sparse
+
     rng = np.random.default_rng(5)
     X = rng.normal(size=(30, n_features)) * (rng.random((30, n_features)) < 0.5)
     sw = rng.uniform(0.5, 2.0, size=30)

@@ -1,9 +1,12 @@
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from sklearn_gd.__main__ import format_table, main, run_demo
+import sklearn_gd
+from sklearn_gd.__main__ import format_table, main, run_demo, save_cost_curves
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -16,41 +19,73 @@ def test_demo_fits_both_solvers_to_the_same_model():
     assert loop["test_accuracy"] == vectorized["test_accuracy"] > 0.9
 
 
-def test_main_prints_the_table_and_the_speedup(capsys, monkeypatch):
-    fake_rows = [
-        {
-            "solver": "loop",
-            "n_iter": 7,
-            "cost": 0.25,
-            "train_accuracy": 1.0,
-            "test_accuracy": 0.5,
-            "fit_seconds": 3.0,
-        },
-        {
-            "solver": "vectorized",
-            "n_iter": 7,
-            "cost": 0.25,
-            "train_accuracy": 1.0,
-            "test_accuracy": 0.5,
-            "fit_seconds": 0.1,
-        },
+def _fake_rows():
+    row = {
+        "n_iter": 2,
+        "cost": 0.25,
+        "train_accuracy": 1.0,
+        "test_accuracy": 0.5,
+        "cost_history": [0.7, 0.25],
+    }
+    return [
+        {**row, "solver": "loop", "fit_seconds": 3.0},
+        {**row, "solver": "vectorized", "fit_seconds": 0.1},
     ]
-    monkeypatch.setattr("sklearn_gd.__main__.run_demo", lambda: fake_rows)
+
+
+def test_main_prints_the_table_and_saves_the_curves(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sklearn_gd.__main__.run_demo", _fake_rows)
     main()
     out = capsys.readouterr().out
     assert "breast-cancer" in out
-    assert format_table(fake_rows) in out
-    assert out.rstrip().endswith("vectorized speedup over loop: 30.0x")
+    assert format_table(_fake_rows()) in out
+    assert "vectorized speedup over loop: 30.0x" in out
+    png = tmp_path / "sklearn_gd_cost_curves.png"
+    assert out.rstrip().endswith(f"cost curves saved to {png}")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_python_m_sklearn_gd_runs():
+def test_demo_curves_are_both_solvers_histories(tmp_path):
+    rows = _fake_rows()
+    rows[1]["cost_history"] = [0.7, 0.3]
+    import matplotlib.pyplot as plt
+
+    opened = []
+    real_savefig = plt.Figure.savefig
+
+    def spy(figure, *args, **kwargs):
+        opened.append([line.get_ydata().tolist() for line in figure.axes[0].lines])
+        return real_savefig(figure, *args, **kwargs)
+
+    plt.Figure.savefig = spy
+    try:
+        save_cost_curves(rows, tmp_path / "curves.png")
+    finally:
+        plt.Figure.savefig = real_savefig
+    assert opened == [[[0.7, 0.25], [0.7, 0.3]]]
+
+
+def test_without_matplotlib_main_says_how_to_get_the_plot(capsys, monkeypatch):
+    monkeypatch.setattr("sklearn_gd.__main__.run_demo", _fake_rows)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    main()
+    assert "sklearn-gd[plot]" in capsys.readouterr().out
+
+
+def test_python_m_sklearn_gd_runs(tmp_path):
+    # The same sklearn_gd as the tests import, run from an empty folder.
+    env = {**os.environ, "PYTHONPATH": str(Path(sklearn_gd.__file__).parents[1])}
     result = subprocess.run(
         [sys.executable, "-m", "sklearn_gd"],
         capture_output=True,
         text=True,
         timeout=120,
         check=True,
+        cwd=tmp_path,
+        env=env,
     )
     assert "| vectorized |" in result.stdout
     assert "vectorized speedup over loop" in result.stdout
+    assert (tmp_path / "sklearn_gd_cost_curves.png").exists()
     assert "Warning" not in result.stderr

@@ -5,6 +5,7 @@ import pickle
 import joblib
 import numpy as np
 import pytest
+import skops.io as sio
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_iris
 from sklearn.pipeline import make_pipeline
@@ -13,8 +14,6 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_gd import GDLogisticClassifier
 
 from .data.make_fixtures import FIXTURE, FIXTURE_PARAMS
-
-sio = pytest.importorskip("skops.io")
 
 OWN_TYPE = "sklearn_gd._logistic.GDLogisticClassifier"
 
