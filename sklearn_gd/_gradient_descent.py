@@ -19,7 +19,15 @@ _RISE_EPS = 64
 
 
 def gradient_descent(
-    loss_gradient, params, *, alpha, max_iter, tol, prox=None, verbose=0
+    loss_gradient,
+    params,
+    *,
+    alpha,
+    max_iter,
+    tol,
+    prox=None,
+    verbose=0,
+    callback=None,
 ):
     r"""Minimise an objective by batch (proximal) gradient descent.
 
@@ -46,6 +54,9 @@ def gradient_descent(
     verbose : int, default=0
         ``1`` prints about ten progress lines, ``2`` or more one line per
         iteration: iteration, cost, largest absolute gradient, elapsed time.
+    callback : callable, default=None
+        ``callback(k, params) -> bool``, called after update ``k`` with the
+        updated parameters; True stops the run there.
 
     Returns
     -------
@@ -101,12 +112,13 @@ def gradient_descent(
         if prox is None
         else lambda stack, steps, which: prox(stack[0], steps[0])[None],
         verbose=verbose,
+        callback=None if callback is None else lambda k, stack: callback(k, stack[0]),
     )
     n_iter = int(run.n_iter[0])
     cost_history = run.cost_history[:n_iter, 0]
     if run.diverged_at[0] >= 0:
         raise _divergence_error(int(run.diverged_at[0]), alpha, run.diverged_what[0])
-    if tol > 0 and not run.converged[0]:
+    if tol > 0 and n_iter == max_iter and not run.converged[0]:
         warnings.warn(
             f"Gradient descent reached max_iter={max_iter} before the largest "
             f"gradient component ({run.largest_gradient[0]:.3g}) fell below "
@@ -170,7 +182,15 @@ class CandidateRun:
 
 
 def descend_candidates(
-    loss_gradient, params, *, alphas, max_iter, tol, prox=None, verbose=0
+    loss_gradient,
+    params,
+    *,
+    alphas,
+    max_iter,
+    tol,
+    prox=None,
+    verbose=0,
+    callback=None,
 ):
     r"""Run gradient descent for several independent candidates at once.
 
@@ -202,6 +222,9 @@ def descend_candidates(
     verbose : int, default=0
         ``1`` prints about ten progress lines, ``2`` or more one per
         iteration.
+    callback : callable, default=None
+        ``callback(k, params) -> bool``, called after update ``k`` with all
+        the candidates' parameters; True stops every candidate there.
 
     Returns
     -------
@@ -278,7 +301,7 @@ def descend_candidates(
         keep = updated & ~bad
         params[active[keep]] = new_stack[keep]
         active = active[keep]
-        if not len(active):
+        if not len(active) or (callback is not None and callback(k, params)):
             break
     progress.report(k, costs[finite], largest[finite], len(active), last=True)
     return CandidateRun(

@@ -15,10 +15,11 @@ from sklearn.utils.validation import (
 )
 
 from sklearn_gd import _loop, _loss
+from sklearn_gd._callbacks import CallbackSupportMixin, IterationCallbacks
 from sklearn_gd._gradient_descent import gradient_descent
 
 
-class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
+class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     r"""Logistic regression trained by batch gradient descent.
 
     Every iteration evaluates the cost J averaged over all ``m`` training
@@ -206,8 +207,15 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
         try:
             return self._fit(X, y, sample_weight)
         except BaseException:
+            # The callbacks' bookkeeping stays: their teardown runs after fit.
+            bookkeeping = {
+                name: value
+                for name, value in vars(self).items()
+                if name in ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
+            }
             self.__dict__.clear()
             self.__dict__.update(previous_state)
+            self.__dict__.update(bookkeeping)
             raise
 
     def _fit(self, X, y, sample_weight):
@@ -229,6 +237,7 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
         """
         X, y = _validate_fit_data(self, X, y)
         classes, y_index = _encode_labels(y)
+        user_weights = sample_weight
         sample_weight = self._sample_weight(X, y, y_index, classes, sample_weight)
         l2_reg, l1_reg = _loss.penalty_strengths(
             self.C, self.l1_ratio, float(sample_weight.sum())
@@ -246,17 +255,36 @@ class GDLogisticClassifier(ClassifierMixin, BaseEstimator):
             else None
         )
         alpha = self._learning_rate(X, sample_weight, len(classes), l2_reg)
+        start = self._initial_params(classes, X.shape[1], X.dtype)
 
+        # scikit-learn's callbacks: the fit is a task, each iteration a subtask
+        # (reported only when callbacks are set: it costs per iteration).
+        context = self._init_callback_context(max_subtasks=self.max_iter + 1)
+        metadata = {} if user_weights is None else {"sample_weight": user_weights}
+        hook_args = {"estimator": self, "X": X, "y": y, "metadata": metadata}
+        context.call_on_fit_task_begin(**hook_args)
+        callbacks = (
+            IterationCallbacks(
+                context, self, X, y, metadata, start, classes, self.fit_intercept
+            )
+            if hasattr(self, "_skl_callbacks")
+            else None
+        )
         params, cost_history, n_iter = gradient_descent(
             loss_gradient,
-            self._initial_params(classes, X.shape[1], X.dtype),
+            start,
             alpha=alpha,
             max_iter=self.max_iter,
             tol=self.tol,
             prox=prox,
             verbose=self.verbose,
+            callback=callbacks,
         )
-        return self._store(classes, params, cost_history, n_iter, alpha)
+        if callbacks is not None:
+            callbacks.close()
+        self._store(classes, params, cost_history, n_iter, alpha)
+        context.call_on_fit_task_end(**hook_args, reconstruction_attributes={})
+        return self
 
     def _store(self, classes, params, cost_history, n_iter, alpha):
         """Set the fitted attributes from the parameters gradient descent found.
