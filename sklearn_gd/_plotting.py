@@ -105,21 +105,26 @@ class CostHistoryDisplay:
 
     @classmethod
     def from_estimator(
-        cls, estimator, *, ax=None, name=None, log_scale=False, **kwargs
+        cls, estimator, *, ax=None, name=None, log_scale=False, fold=0, **kwargs
     ):
         """Draw the cost curve of a fitted estimator.
 
         Parameters
         ----------
         estimator : estimator with ``cost_history_``, or a Pipeline ending in one
-            A fitted :class:`~sklearn_gd.GDLogisticClassifier` or
-            :class:`~sklearn_gd.GDLogisticClassifierCV` (its refit).
+            A fitted :class:`~sklearn_gd.GDLogisticClassifier`, or a
+            :class:`~sklearn_gd.GDLogisticClassifierCV`, for which every
+            candidate's curve on ``fold`` is drawn (``lines_``; ``line_`` is
+            the chosen candidate's).
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure when None.
         name : str, default=None
             Legend label; defaults to the estimator's class name and ``alpha_``.
         log_scale : bool, default=False
             Draw the cost on a logarithmic axis.
+        fold : int, default=0
+            For a :class:`~sklearn_gd.GDLogisticClassifierCV`: whose fold's
+            training curves to draw.
         **kwargs : dict
             Passed to ``ax.plot``.
 
@@ -130,8 +135,35 @@ class CostHistoryDisplay:
         """
         _pyplot()  # say how to install matplotlib before anything else
         final = estimator[-1] if hasattr(estimator, "steps") else estimator
+        if hasattr(final, "cost_histories_"):
+            return cls._from_search(final, fold, ax, log_scale, **kwargs)
         check_is_fitted(final, "cost_history_")
         if name is None:
             name = f"{type(final).__name__} (alpha={final.alpha_:.3g})"
         display = cls(cost_history=final.cost_history_, name=name)
         return display.plot(ax=ax, log_scale=log_scale, **kwargs)
+
+    @classmethod
+    def _from_search(cls, search, fold, ax, log_scale, **kwargs):
+        """Draw every candidate's curve on one fold of a GDLogisticClassifierCV.
+
+        ``lines_`` holds one line per candidate that did not diverge, and
+        ``line_`` the chosen candidate's.
+        """
+        lines = []
+        display = None
+        for (a, c), history in np.ndenumerate(search.cost_histories_[fold]):
+            if search.coefs_paths_[fold, a, c] is None:  # diverged: no curve
+                continue
+            alpha, C = search.alphas_[a], np.asarray(search.Cs, dtype=float).ravel()[c]
+            display = cls(cost_history=history, name=f"alpha={alpha:.3g}, C={C:g}")
+            display.plot(
+                ax=ax if not lines else lines[0].axes, log_scale=log_scale, **kwargs
+            )
+            lines.append(display.line_)
+            if alpha == search.alpha_ and C == search.C_:
+                chosen = display.line_
+        display.lines_ = lines
+        display.line_ = chosen
+        display.ax_.set_title(f"Every candidate on fold {fold}")
+        return display

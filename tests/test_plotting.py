@@ -65,11 +65,19 @@ def test_log_scale_and_a_pipeline(data):
     assert_array_equal(display.line_.get_ydata(), pipe[-1].cost_history_)
 
 
-def test_cv_estimator_draws_its_refit(data):
+def test_cv_estimator_draws_every_candidate(data):
     X, y = data
-    cv = GDLogisticClassifierCV(alphas=[0.1, 1.0], cv=3, max_iter=20, tol=0).fit(X, y)
-    display = CostHistoryDisplay.from_estimator(cv)
-    assert_array_equal(display.line_.get_ydata(), cv.cost_history_)
+    cv = GDLogisticClassifierCV(alphas=[0.1, 1.0, 1e308], cv=3, max_iter=20, tol=0)
+    with pytest.warns(Warning, match="diverged"):
+        cv.fit(100 * X, y)
+    display = CostHistoryDisplay.from_estimator(cv, fold=1)
+    assert len(display.lines_) == 2  # the diverged candidate has no curve
+    for line, a in zip(display.lines_, [0, 1], strict=True):
+        assert_array_equal(line.get_ydata(), cv.cost_histories_[1, a, 0])
+    chosen = list(cv.alphas_).index(cv.alpha_)
+    assert display.line_ is display.lines_[chosen]
+    legend = [text.get_text() for text in display.ax_.get_legend().get_texts()]
+    assert legend == ["alpha=0.1, C=inf", "alpha=1, C=inf"]
 
 
 def test_from_cost_history_directly():
