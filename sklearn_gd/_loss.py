@@ -397,6 +397,11 @@ def penalized_loss_gradient(params, loss_gradient, l2_reg, l1_reg, n_features):
     """
     cost, grad = loss_gradient(params)
     W = params[..., :n_features]
+    if params.ndim == 2 and not l1_reg:  # one candidate: the cheap way
+        if l2_reg:
+            cost += 0.5 * l2_reg * float(np.vdot(W, W))
+            grad[:, :n_features] += l2_reg * W
+        return cost, grad
     if np.any(l2_reg):
         cost = cost + 0.5 * l2_reg * (W**2).sum(axis=(-2, -1))
         grad[..., :n_features] += _per_candidate(l2_reg, params) * W
