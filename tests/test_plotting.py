@@ -65,6 +65,9 @@ def test_log_scale_and_a_pipeline(data):
     assert_array_equal(display.line_.get_ydata(), pipe[-1].cost_history_)
 
 
+@pytest.mark.filterwarnings(
+    "ignore:The cost rose:sklearn.exceptions.ConvergenceWarning"
+)
 def test_cv_estimator_draws_every_candidate(data):
     X, y = data
     cv = GDLogisticClassifierCV(alphas=[0.1, 1.0, 1e308], cv=3, max_iter=20, tol=0)
