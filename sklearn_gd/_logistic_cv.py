@@ -10,7 +10,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from sklearn_gd import _loss
 from sklearn_gd._gradient_descent import descend_candidates
@@ -201,7 +205,10 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         X, y = _validate_fit_data(self, X, y)
         classes, _ = _encode_labels(y)
         if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype=float)
+            # Checked once here: the folds index into it.
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
         alphas = self._alpha_grid(X, y, sample_weight)
         Cs = np.asarray(self.Cs, dtype=float).ravel()
         candidates = [(alpha, C) for alpha in alphas for C in Cs]

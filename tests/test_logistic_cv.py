@@ -156,3 +156,18 @@ def test_verbose_reports_the_candidates_still_running(capsys):
     )
     lines = capsys.readouterr().out.splitlines()
     assert any(line.endswith("running 2") for line in lines)
+
+
+@pytest.mark.parametrize(
+    "sample_weight, message",
+    [
+        (np.ones(10), r"sample_weight.shape == \(10,\), expected \(30,\)"),
+        (np.ones((1, 30)), "1D array"),
+        (-np.ones(30), "Negative values"),
+    ],
+)
+def test_bad_sample_weights_are_named_before_any_fold(sample_weight, message):
+    # With explicit alphas no fit on all the data happens before the folds.
+    X, y = make_data(np.random.default_rng(7), n_samples=30)
+    with pytest.raises(ValueError, match=message):
+        GDLogisticClassifierCV(alphas=[0.1], cv=3, max_iter=5).fit(X, y, sample_weight)
