@@ -49,36 +49,22 @@ class IterationCallbacks:
         Training metadata (sample weights).
     params : ndarray of shape (n_outputs, n_features + fit_intercept)
         The starting parameters.
-    classes : ndarray of shape (n_classes,)
-        The class labels, so that the state passed to callbacks can predict.
-    fit_intercept : bool
-        Whether the last column of the parameters is the intercept.
+    model_at : callable
+        ``model_at(params) -> dict`` of the fitted attributes (``classes_``,
+        ``coef_``, ``intercept_``) at ``params``, so that the state passed to
+        callbacks can predict.
     """
 
-    def __init__(
-        self, context, estimator, X, y, metadata, params, classes, fit_intercept
-    ):
+    def __init__(self, context, estimator, X, y, metadata, params, model_at):
         self._context = context
         self._hook_args = {"estimator": estimator, "X": X, "y": y, "metadata": metadata}
-        self._classes = classes
-        self._fit_intercept = fit_intercept
+        self._model_at = model_at
         self._k = 0
         self._task = self._begin(params)
 
     def _attributes(self, params):
-        """Return a lazy dict of the fitted attributes at ``params``."""
-        fit_intercept, classes = self._fit_intercept, self._classes
-
-        def attributes():
-            n_features = params.shape[1] - int(fit_intercept)
-            intercept = params[:, n_features] if fit_intercept else 0.0 * params[:, 0]
-            return {
-                "classes_": classes,
-                "coef_": params[:, :n_features].copy(),
-                "intercept_": intercept.copy(),
-            }
-
-        return attributes
+        """Return the fitted attributes at ``params``, computed only if asked for."""
+        return lambda: self._model_at(params)
 
     def _begin(self, params):
         task = self._context.subcontext(task_name=f"iteration {self._k}")

@@ -265,7 +265,13 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         context.call_on_fit_task_begin(**hook_args)
         callbacks = (
             IterationCallbacks(
-                context, self, X, y, metadata, start, classes, self.fit_intercept
+                context,
+                self,
+                X,
+                y,
+                metadata,
+                start,
+                partial(self._model_at, classes=classes),
             )
             if hasattr(self, "_skl_callbacks")
             else None
@@ -307,14 +313,8 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self : GDLogisticClassifier
             The fitted estimator.
         """
-        n_features = params.shape[1] - int(self.fit_intercept)
-        self.classes_ = classes
-        self.coef_ = params[:, :n_features].copy()
-        self.intercept_ = (
-            params[:, n_features].copy()
-            if self.fit_intercept
-            else np.zeros(params.shape[0], dtype=params.dtype)
-        )
+        for name, value in self._model_at(params, classes).items():
+            setattr(self, name, value)
         self.cost_history_ = cost_history
         self.n_iter_ = n_iter
         self.alpha_ = alpha
@@ -364,6 +364,31 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 "at least one example needs a positive weight."
             )
         return sample_weight
+
+    def _model_at(self, params, classes):
+        """Return the attributes that predict with the given parameters.
+
+        Parameters
+        ----------
+        params : ndarray of shape (n_outputs, n_features + fit_intercept)
+            Weights, then the intercept if one is fitted.
+        classes : ndarray of shape (n_classes,)
+            The class labels.
+
+        Returns
+        -------
+        attributes : dict
+            ``classes_``, ``coef_`` and ``intercept_`` (zeros when no
+            intercept is fitted), as new arrays.
+        """
+        n_features = params.shape[1] - int(self.fit_intercept)
+        return {
+            "classes_": classes,
+            "coef_": params[:, :n_features].copy(),
+            "intercept_": params[:, n_features].copy()
+            if self.fit_intercept
+            else np.zeros(params.shape[0], dtype=params.dtype),
+        }
 
     def _data_term(self, X, y_index, sample_weight, n_classes):
         """Choose the solver's Steps 1-3: the cost J and its gradient.
