@@ -4,7 +4,16 @@ from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils._array_api import (
+    _is_numpy_namespace,
+    _matching_numpy_dtype,
+    check_same_namespace,
+    get_namespace,
+    get_namespace_and_device,
+    move_to,
+)
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -14,7 +23,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from sklearn_gd import _loop, _loss
+from sklearn_gd import _dask, _loop, _loss
 from sklearn_gd._callbacks import CallbackSupportMixin, IterationCallbacks
 from sklearn_gd._gradient_descent import gradient_descent
 
@@ -168,9 +177,10 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.verbose = verbose
 
     def __sklearn_tags__(self):
-        """Declare sparse (CSR) input as supported."""
+        """Declare CSR input, and the Array API for the vectorized solver."""
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = self.solver == "vectorized"
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -235,16 +245,25 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self : GDLogisticClassifier
             The fitted estimator.
         """
-        X, y = _validate_fit_data(self, X, y)
-        classes, y_index = _encode_labels(y)
         user_weights = sample_weight
+        if _dask.is_dask_array(X):
+            X, y, sample_weight = _dask.validate_fit_data(self, X, y, sample_weight)
+            classes, y_index = _dask.encode_labels(y)
+        else:
+            X, y = _validate_fit_data(self, X, y)
+            if _foreign_namespace(X)[0] is not None:
+                # Labels and weights are O(n_samples): they are prepared in
+                # NumPy, then moved to X's device once.
+                y, sample_weight = _to_numpy(y), _to_numpy(sample_weight)
+            classes, y_index = _encode_labels(y)
         sample_weight = self._sample_weight(X, y, y_index, classes, sample_weight)
         l2_reg, l1_reg = _loss.penalty_strengths(
             self.C, self.l1_ratio, float(sample_weight.sum())
         )
+        data_term = self._data_term(X, y_index, sample_weight, len(classes))
         loss_gradient = partial(
             _loss.penalized_loss_gradient,
-            loss_gradient=self._data_term(X, y_index, sample_weight, len(classes)),
+            loss_gradient=data_term,
             l2_reg=l2_reg,
             l1_reg=l1_reg,
             n_features=X.shape[1],
@@ -254,8 +273,8 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             if l1_reg
             else None
         )
-        alpha = self._learning_rate(X, sample_weight, len(classes), l2_reg)
-        start = self._initial_params(classes, X.shape[1], X.dtype)
+        alpha = self._learning_rate(X, sample_weight, len(classes), l2_reg, data_term)
+        start = self._initial_params(classes, X.shape[1], _numpy_dtype(X))
 
         # scikit-learn's callbacks: the fit is a task, each iteration a subtask
         # (reported only when callbacks are set: it costs per iteration).
@@ -289,6 +308,7 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         if callbacks is not None:
             callbacks.close()
         self._store(classes, params, cost_history, n_iter, alpha)
+        self._move_fitted_arrays(X)
         context.call_on_fit_task_end(**hook_args, reconstruction_attributes={})
         return self
 
@@ -320,6 +340,22 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.alpha_ = alpha
         return self
 
+    def _move_fitted_arrays(self, X):
+        """Put the fitted arrays in X's Array API namespace and on its device.
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, n_features)
+            The training data; nothing moves for NumPy, sparse or Dask X.
+        """
+        xp, device = _foreign_namespace(X)
+        if xp is None:
+            return
+        for name in ("coef_", "intercept_", "cost_history_"):
+            setattr(self, name, move_to(getattr(self, name), xp=xp, device=device))
+        if self.classes_.dtype.kind in "biuf":  # strings stay in NumPy
+            self.classes_ = move_to(self.classes_, xp=xp, device=device)
+
     def _sample_weight(self, X, y, y_index, classes, sample_weight):
         """Validate the sample weights and fold the class weights into them.
 
@@ -334,30 +370,49 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         classes : ndarray of shape (n_classes,)
             The sorted unique labels.
         sample_weight : array-like of shape (n_samples,) or None
-            The user's weights.
+            The user's weights (checked already when X is a Dask array).
 
         Returns
         -------
         sample_weight : ndarray of shape (n_samples,)
-            A new array: sample weights times class weights.
+            A new array: sample weights times class weights. A Dask array
+            when X is one; a NumPy array for X of other Array API namespaces.
         """
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True, copy=True
-        )
+        dask = _dask.is_dask_array(X)
+        if not dask:
+            # y_index stands in for X: only the number of rows is needed.
+            sample_weight = _check_sample_weight(
+                sample_weight,
+                y_index,
+                dtype=_numpy_dtype(X),
+                ensure_non_negative=True,
+                copy=True,
+            )
+        class_weight = None
         if self.class_weight == "balanced":
             # scikit-learn's n_samples / (n_classes * count), with the counts
             # weighted, as LogisticRegression does from scikit-learn 1.9 on.
-            counts = np.bincount(y_index, weights=sample_weight, minlength=len(classes))
+            counts = (
+                _dask.class_counts(y_index, sample_weight, len(classes))
+                if dask
+                else np.bincount(y_index, weights=sample_weight, minlength=len(classes))
+            )
             class_weight = np.divide(
                 counts.sum(),
                 len(classes) * counts,
                 out=np.zeros_like(counts),
                 where=counts > 0,
             )
-            sample_weight *= class_weight[y_index]
         elif self.class_weight is not None:
-            class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
-            sample_weight *= class_weight[y_index]
+            # y only serves to check the labels: the classes stand in for it.
+            class_weight = compute_class_weight(
+                self.class_weight, classes=classes, y=classes if dask else y
+            )
+        if class_weight is not None:
+            class_weight = class_weight.astype(sample_weight.dtype)
+            sample_weight = sample_weight * (
+                _dask.take(class_weight, y_index) if dask else class_weight[y_index]
+            )
         if not sample_weight.sum() > 0:
             raise ValueError(
                 "The sample weights (times the class weights) sum to zero: "
@@ -410,8 +465,25 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             ``data_term(params) -> (cost, grad)``, without the penalty.
         """
         binary = n_classes == 2
-        y = y_index.astype(X.dtype) if binary else y_index
-        if self.solver == "loop":
+        y = y_index.astype(_numpy_dtype(X)) if binary else y_index
+        xp, device = _foreign_namespace(X)
+        if _dask.is_dask_array(X):
+            data_term = _dask.DaskLogisticLoss(
+                X, y, sample_weight, self.fit_intercept, n_classes
+            )
+        elif xp is not None:
+            y, sample_weight = move_to(y, sample_weight, xp=xp, device=device)
+            data_term = _loss.NamespaceLogisticLoss(
+                X,
+                y,
+                sample_weight,
+                self.fit_intercept,
+                n_classes,
+                xp,
+                device,
+                _to_numpy,
+            )
+        elif self.solver == "loop":
             loop = (
                 _loop.binary_loss_gradient
                 if binary
@@ -430,7 +502,7 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         return data_term
 
-    def _learning_rate(self, X, sample_weight, n_classes, l2_reg):
+    def _learning_rate(self, X, sample_weight, n_classes, l2_reg, data_term=None):
         """Return ``alpha``, or ``1 / L`` for ``alpha='auto'``.
 
         Parameters
@@ -443,6 +515,9 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             Number of classes.
         l2_reg : float
             Factor of the L2 term.
+        data_term : callable, default=None
+            The data term; one that holds X elsewhere (on a device, in Dask
+            chunks) bounds the curvature itself, where X lives.
 
         Returns
         -------
@@ -451,15 +526,17 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """
         if self.alpha != "auto":
             return float(self.alpha)
-        lipschitz = _loss.lipschitz_constant(
-            X, sample_weight, self.fit_intercept, n_classes, l2_reg
-        )
+        if hasattr(data_term, "lipschitz_constant"):
+            lipschitz = data_term.lipschitz_constant(l2_reg)
+        else:
+            lipschitz = _loss.lipschitz_constant(
+                X, sample_weight, self.fit_intercept, n_classes, l2_reg
+            )
         if not np.isfinite(lipschitz):
             raise ValueError(
                 "alpha='auto' cannot bound the curvature of the cost: the "
-                "squares of X's values overflow float64 (the largest |x| is "
-                f"{abs(X).max():.3g}). Scale X, e.g. with StandardScaler in a "
-                "Pipeline, or pass a float alpha."
+                "squares of X's values overflow float64. Scale X, e.g. with "
+                "StandardScaler in a Pipeline, or pass a float alpha."
             )
         # L = 0 only when the gradient is zero everywhere: any step will do.
         return 1.0 / float(lipschitz) if lipschitz > 0 else 1.0
@@ -484,9 +561,10 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         n_outputs = 1 if len(classes) == 2 else len(classes)
         params = np.zeros((n_outputs, n_features + int(self.fit_intercept)), dtype)
         if self.warm_start and hasattr(self, "coef_"):
+            coef, intercept = _to_numpy(self.coef_), _to_numpy(self.intercept_)
             if not (
-                np.array_equal(self.classes_, classes)
-                and self.coef_.shape == (n_outputs, n_features)
+                np.array_equal(_to_numpy(self.classes_), classes)
+                and coef.shape == (n_outputs, n_features)
             ):
                 raise ValueError(
                     "warm_start=True needs the classes and number of features of "
@@ -494,9 +572,9 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                     f"features); got {classes!r} and {n_features} features. "
                     "Set warm_start=False to start from zero."
                 )
-            params[:, :n_features] = self.coef_
+            params[:, :n_features] = coef
             if self.fit_intercept:
-                params[:, n_features] = self.intercept_
+                params[:, n_features] = intercept
         return params
 
     def decision_function(self, X):
@@ -505,19 +583,16 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Samples.
+            Samples: also a Dask array, or an array of the namespace the
+            model was fitted in under ``array_api_dispatch``.
 
         Returns
         -------
         z : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            For two classes, positive values mean ``classes_[1]``.
+            For two classes, positive values mean ``classes_[1]``. Lazy when
+            X is a Dask array.
         """
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32]
-        )
-        z = X @ self.coef_.T + self.intercept_
-        return z[:, 0] if z.shape[1] == 1 else z
+        return self._predict_values(X, "decision_function")
 
     def predict(self, X):
         """Predict class labels.
@@ -532,9 +607,7 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        z = self.decision_function(X)
-        index = (z > 0).astype(int) if z.ndim == 1 else z.argmax(axis=1)
-        return self.classes_[index]
+        return self._predict_values(X, "predict")
 
     def predict_log_proba(self, X):
         """Predict the logarithm of the class probabilities.
@@ -550,10 +623,7 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             Columns in the order of ``classes_``; computed in log space, so
             never ``log(0)``.
         """
-        z = self.decision_function(X)
-        if z.ndim == 1:
-            return np.column_stack([_loss.log_sigmoid(-z), _loss.log_sigmoid(z)])
-        return _loss.log_softmax(z)
+        return self._predict_values(X, "predict_log_proba")
 
     def predict_proba(self, X):
         """Predict the class probabilities.
@@ -568,10 +638,55 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``; rows sum to 1.
         """
-        z = self.decision_function(X)
-        if z.ndim == 1:
-            return np.column_stack([_loss.sigmoid(-z), _loss.sigmoid(z)])
-        return np.exp(_loss.log_softmax(z))
+        return self._predict_values(X, "predict_proba")
+
+    def _predict_values(self, X, method):
+        """Compute what ``method`` returns, in X's namespace, or lazily for Dask.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+        method : {'decision_function', 'predict', 'predict_log_proba', \
+                'predict_proba'}
+            What to compute.
+
+        Returns
+        -------
+        values : array
+            The method's result.
+        """
+        check_is_fitted(self)
+        if _dask.is_dask_array(X):
+            n_classes = len(self.classes_)
+            binary = n_classes == 2
+            n_columns, dtype = {
+                "decision_function": (None if binary else n_classes, self.coef_.dtype),
+                "predict": (None, self.classes_.dtype),
+            }.get(method, (n_classes, self.coef_.dtype))
+            return _dask.map_rows(getattr(self, method), X, n_columns, dtype)
+        check_same_namespace(X, self, attribute="coef_", method=method)
+        xp, _ = get_namespace(X)
+        X = validate_data(
+            self, X, reset=False, accept_sparse="csr", dtype=[xp.float64, xp.float32]
+        )
+        z = X @ self.coef_.T + self.intercept_
+        binary = z.shape[1] == 1
+        if binary:
+            z = z[:, 0]
+        if method == "decision_function":
+            return z
+        if method == "predict":
+            index = xp.astype(z > 0, xp.int64) if binary else xp.argmax(z, axis=1)
+            if isinstance(self.classes_, np.ndarray):
+                return self.classes_[_to_numpy(index)]
+            return xp.take(self.classes_, index, axis=0)
+        if binary:
+            z = xp.stack([-z, z], axis=1)
+            log_proba = _loss.log_sigmoid(z, xp)
+        else:
+            log_proba = _loss.log_softmax(z, xp)
+        return log_proba if method == "predict_log_proba" else xp.exp(log_proba)
 
 
 def _validate_fit_data(estimator, X, y):
@@ -593,16 +708,79 @@ def _validate_fit_data(estimator, X, y):
     y : ndarray of shape (n_samples,)
         The labels.
     """
+    xp, _ = get_namespace(X)
+    if estimator.solver == "loop" and not _is_numpy_namespace(xp):
+        raise ValueError(
+            "solver='loop' runs Python loops over NumPy arrays; X is an array "
+            f"of {xp.__name__}. Use solver='vectorized', which fits arrays of "
+            "any Array API namespace where they are, or convert X to NumPy."
+        )
     return validate_data(
         estimator,
         X,
         y,
         accept_sparse="csr",
         # The loop solver computes in Python floats, which are float64.
-        dtype=[np.float64, np.float32]
+        dtype=[xp.float64, xp.float32]
         if estimator.solver == "vectorized"
         else np.float64,
     )
+
+
+def _foreign_namespace(X):
+    """Return X's Array API namespace and device, unless X is NumPy-like.
+
+    Parameters
+    ----------
+    X : array or sparse matrix
+        Validated data.
+
+    Returns
+    -------
+    xp : namespace or None
+        The namespace (only under ``array_api_dispatch``); None for NumPy,
+        sparse and Dask arrays.
+    device : device or None
+        X's device.
+    """
+    if issparse(X) or _dask.is_dask_array(X):
+        return None, None
+    xp, _, device = get_namespace_and_device(X)
+    return (None, None) if _is_numpy_namespace(xp) else (xp, device)
+
+
+def _to_numpy(array):
+    """Copy an array of any namespace and device to a NumPy array on the CPU.
+
+    Parameters
+    ----------
+    array : array or None
+        An array; None and NumPy arrays are returned as they are.
+
+    Returns
+    -------
+    array : ndarray or None
+        The array in NumPy.
+    """
+    if array is None or isinstance(array, np.ndarray):
+        return array
+    return move_to(array, xp=np, device="cpu")
+
+
+def _numpy_dtype(X):
+    """Return the NumPy dtype matching X's dtype, in whatever namespace X is.
+
+    Parameters
+    ----------
+    X : array or sparse matrix
+        Validated data.
+
+    Returns
+    -------
+    dtype : numpy.dtype
+        float32 or float64.
+    """
+    return X.dtype if isinstance(X.dtype, np.dtype) else _matching_numpy_dtype(X)
 
 
 def _encode_labels(y):

@@ -16,13 +16,15 @@ from scipy.sparse import issparse
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 
-def sigmoid(z):
+def sigmoid(z, xp=np):
     """Compute the logistic function without overflow.
 
     Parameters
     ----------
     z : ndarray
         Decision values.
+    xp : namespace, default=numpy
+        The Array API namespace of ``z``.
 
     Returns
     -------
@@ -37,17 +39,19 @@ def sigmoid(z):
     array([0. , 0.5, 1. ])
     """
     # exp(-|z|) never overflows; the branch picks the form that keeps precision.
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+    e = xp.exp(-xp.abs(z))
+    return xp.where(z >= 0, xp.ones_like(e), e) / (1.0 + e)
 
 
-def log_sigmoid(z):
+def log_sigmoid(z, xp=np):
     """Compute ``log(sigmoid(z))`` without overflow or ``log(0)``.
 
     Parameters
     ----------
     z : ndarray
         Decision values.
+    xp : namespace, default=numpy
+        The Array API namespace of ``z``.
 
     Returns
     -------
@@ -61,16 +65,18 @@ def log_sigmoid(z):
     >>> log_sigmoid(np.array([-1000.0, 0.0, 1000.0])).round(4).tolist()
     [-1000.0, -0.6931, -0.0]
     """
-    return -softplus(-z)
+    return -softplus(-z, xp)
 
 
-def softplus(z):
+def softplus(z, xp=np):
     """Compute ``log(1 + exp(z))`` without overflow.
 
     Parameters
     ----------
     z : ndarray
         Decision values.
+    xp : namespace, default=numpy
+        The Array API namespace of ``z``.
 
     Returns
     -------
@@ -85,16 +91,18 @@ def softplus(z):
     array([0.00000000e+00, 6.93147181e-01, 1.00000000e+03])
     """
     # exp(z) overflows for z > 709; exp(-|z|) cannot.
-    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+    return xp.maximum(z, xp.zeros_like(z)) + xp.log1p(xp.exp(-xp.abs(z)))
 
 
-def log_softmax(Z):
+def log_softmax(Z, xp=np):
     """Compute ``log(softmax(Z))`` row by row, by log-sum-exp.
 
     Parameters
     ----------
     Z : ndarray of shape (n_samples, n_classes)
         Decision values.
+    xp : namespace, default=numpy
+        The Array API namespace of ``Z``.
 
     Returns
     -------
@@ -109,8 +117,8 @@ def log_softmax(Z):
     array([[0.5, 0.5]])
     """
     # Subtracting the row maximum keeps exp() from overflowing.
-    Z_shifted = Z - Z.max(axis=1, keepdims=True)
-    return Z_shifted - np.log(np.exp(Z_shifted).sum(axis=1, keepdims=True))
+    Z_shifted = Z - xp.max(Z, axis=1, keepdims=True)
+    return Z_shifted - xp.log(xp.sum(xp.exp(Z_shifted), axis=1, keepdims=True))
 
 
 class LogisticLoss:
@@ -229,8 +237,28 @@ class LogisticLoss:
         grad : ndarray shaped like ``params``
             The gradient of ``cost`` with respect to ``params``.
         """
+        costs, grad = self.sums(params)
+        grad /= self.weight_sum
+        return costs / self.weight_sum, grad
+
+    def sums(self, params):
+        """Compute the seed's accumulators: the weighted sums before averaging.
+
+        Parameters
+        ----------
+        params : ndarray of shape (n_outputs, n_dof) or (n_candidates, n_outputs, n_dof)
+            As for ``__call__``.
+
+        Returns
+        -------
+        cost_sum : float or ndarray of shape (n_candidates,)
+            ``sum_i s_i L_i``: ``__call__``'s cost times ``sum_i s_i``.
+        grad_sum : ndarray shaped like ``params``
+            The gradient of ``cost_sum``. Sums over parts of the rows add up
+            to the sums over all of them (how a Dask array is fitted).
+        """
         if params.ndim == 2:
-            costs, grads = self(params[None])
+            costs, grads = self.sums(params[None])
             return float(costs[0]), grads[0]
         n_candidates, n_outputs, _ = params.shape
         n_features = self.n_features
@@ -255,8 +283,135 @@ class LogisticLoss:
             grad[:, :, :n_features] += dW.reshape(n_candidates, n_outputs, -1)
             if self.fit_intercept:
                 grad[:, :, n_features] += Z_c.sum(axis=-1)
-        grad /= self.weight_sum
-        return costs / self.weight_sum, grad
+        return costs, grad
+
+
+class NamespaceLogisticLoss:
+    r"""The cost J and its gradient for arrays of any Array API namespace.
+
+    The same Steps 1-3 as :class:`LogisticLoss`, written with the functions
+    of the Array API standard only, so that X stays in its own library and
+    on its own device (PyTorch on a GPU, say). The parameters and the
+    gradient, ``n_outputs x n_dof`` numbers, cross to and from NumPy at each
+    call, so that the driver is the same for every array library.
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n_features)
+        Training data, float32 or float64, in namespace ``xp``.
+    y : array of shape (n_samples,)
+        Binary targets (0.0 or 1.0, of X's dtype) when ``n_classes == 2``,
+        else class indices, in namespace ``xp`` on X's device.
+    sample_weight : array of shape (n_samples,)
+        Weights ``s_i``, of X's dtype, in namespace ``xp`` on X's device.
+    fit_intercept : bool
+        Whether the last column of ``params`` is an intercept.
+    n_classes : int
+        Number of classes: 2 uses the sigmoid, more the softmax.
+    xp : namespace
+        The Array API namespace of the arrays.
+    device : device
+        The device of X.
+    to_numpy : callable
+        ``to_numpy(array) -> ndarray``: copies an array of ``xp`` to NumPy.
+
+    Notes
+    -----
+    The formulas are those of :class:`LogisticLoss`; the targets of the
+    softmax are one-hot rows ``s_i [k = y_i]``, made once.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd._loss import NamespaceLogisticLoss
+    >>> X = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    >>> loss = NamespaceLogisticLoss(
+    ...     X, np.array([1.0, 0.0]), np.ones(2), True, 2, np, None, np.asarray)
+    >>> cost, grad = loss(np.zeros((1, 3)))
+    >>> round(cost, 6), grad
+    (0.693147, array([[-0.5  , -0.375,  0.   ]]))
+    """
+
+    def __init__(
+        self, X, y, sample_weight, fit_intercept, n_classes, xp, device, to_numpy
+    ):
+        self.n_features = X.shape[1]
+        self.fit_intercept = fit_intercept
+        self.weight_sum = float(xp.sum(sample_weight))
+        self._X = X
+        self._xp = xp
+        self._device = device
+        self._to_numpy = to_numpy
+        self.n_classes = n_classes
+        self._binary = n_classes == 2
+        self._sample_weight = sample_weight[:, None]
+        if self._binary:
+            target = y[:, None]
+        else:
+            classes = xp.arange(n_classes, dtype=y.dtype, device=device)
+            target = xp.astype(y[:, None] == classes[None, :], X.dtype)
+        self._weighted_target = self._sample_weight * target
+
+    def __call__(self, params):
+        """Compute J and its gradient at ``params``.
+
+        Parameters
+        ----------
+        params : ndarray of shape (n_outputs, n_dof)
+            Weights, followed by the intercept when ``fit_intercept``, as a
+            NumPy array.
+
+        Returns
+        -------
+        cost : float
+            ``sum_i s_i L_i / sum_i s_i``.
+        grad : ndarray of shape (n_outputs, n_dof)
+            The gradient of ``cost``, as a NumPy array.
+        """
+        xp, X, n_features = self._xp, self._X, self.n_features
+        theta = xp.asarray(params, dtype=X.dtype, device=self._device)
+        Z = X @ xp.matrix_transpose(theta[:, :n_features])
+        if self.fit_intercept:
+            Z = Z + theta[:, n_features]
+        s, sy = self._sample_weight, self._weighted_target
+        if self._binary:
+            cost = xp.sum(s * softplus(Z, xp)) - xp.sum(Z * sy)
+            dZ = s * sigmoid(Z, xp) - sy
+        else:
+            log_A = log_softmax(Z, xp)
+            cost = -xp.sum(log_A * sy)
+            dZ = s * xp.exp(log_A) - sy
+        grad = xp.matrix_transpose(dZ) @ X
+        if self.fit_intercept:
+            grad = xp.concat([grad, xp.sum(dZ, axis=0)[:, None]], axis=1)
+        cost = float(self._to_numpy(cost))
+        return cost / self.weight_sum, self._to_numpy(grad) / self.weight_sum
+
+    def lipschitz_constant(self, l2_reg):
+        """Bound the Lipschitz constant of the gradient, on X's device.
+
+        Parameters
+        ----------
+        l2_reg : float
+            Factor of the L2 term ``||W||^2 / 2``.
+
+        Returns
+        -------
+        L : float
+            As :func:`lipschitz_constant` computes it, ``inf`` when the
+            squares of X's values overflow float64.
+        """
+        xp, X = self._xp, self._X
+        largest = float(self._to_numpy(xp.max(xp.abs(X))))
+        if not np.isfinite(np.float64(largest) ** 2 * (X.shape[1] + 1)):
+            return np.inf
+        weights = self._sample_weight / self.weight_sum
+        gram = xp.matrix_transpose(X * weights) @ X
+        gram = self._to_numpy(gram).astype(np.float64)
+        if self.fit_intercept:
+            column = self._to_numpy(xp.sum(X * weights, axis=0)).astype(np.float64)
+            gram = np.block([[gram, column[:, None]], [column[None, :], 1.0]])
+        return lipschitz_from_gram(gram, self.n_classes, l2_reg)
 
 
 def _sigmoid_pointwise(Z, sy, sample_weight, scratch):
@@ -500,12 +655,45 @@ def lipschitz_constant(X, sample_weight, fit_intercept, n_classes, l2_reg):
     weights = sample_weight / sample_weight.sum()
     if issparse(X):
         largest = _largest_eigenvalue_sparse(X, weights, fit_intercept)
-    else:
-        gram = _weighted_gram(X, weights, fit_intercept)
-        last = len(gram) - 1
-        largest = scipy.linalg.eigvalsh(gram, subset_by_index=[last, last])[0]
-    curvature = 0.25 if n_classes == 2 else 0.5
-    return curvature * max(float(largest), 0.0) + l2_reg
+        return _curvature(n_classes) * max(float(largest), 0.0) + l2_reg
+    gram = _weighted_gram(X, weights, fit_intercept)
+    return lipschitz_from_gram(gram, n_classes, l2_reg)
+
+
+def lipschitz_from_gram(gram, n_classes, l2_reg):
+    """Bound the Lipschitz constant of the gradient from the weighted Gram matrix.
+
+    Parameters
+    ----------
+    gram : ndarray of shape (n, n)
+        A symmetric matrix with the non-zero eigenvalues of ``X~^T D X~``
+        (``D`` the weights, summing to 1), as :func:`lipschitz_constant`
+        describes.
+    n_classes : int
+        Number of classes: 2 uses the sigmoid, more the softmax.
+    l2_reg : float
+        Factor of the L2 term ``||W||^2 / 2``.
+
+    Returns
+    -------
+    L : float
+        ``c * lambda_max(gram) + l2_reg``, ``c`` = 1/4 or 1/2.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd._loss import lipschitz_from_gram
+    >>> lipschitz_from_gram(np.diag([4.0, 1.0]), 2, 0.5)
+    1.5
+    """
+    last = len(gram) - 1
+    largest = scipy.linalg.eigvalsh(gram, subset_by_index=[last, last])[0]
+    return _curvature(n_classes) * max(float(largest), 0.0) + l2_reg
+
+
+def _curvature(n_classes):
+    """Return the largest curvature of the loss in z: 1/4 (sigmoid), 1/2 (softmax)."""
+    return 0.25 if n_classes == 2 else 0.5
 
 
 def _weighted_gram(X, weights, fit_intercept, block_bytes=2**22):
@@ -536,8 +724,41 @@ def _weighted_gram(X, weights, fit_intercept, block_bytes=2**22):
         if fit_intercept:
             gram += np.sqrt(np.outer(weights, weights))
         return gram
+    return feature_gram(X, weights, fit_intercept, block_bytes)
+
+
+def feature_gram(X, weights, fit_intercept, block_bytes=2**22):
+    """Form ``X~^T D X~``, block by block of rows.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Training data.
+    weights : ndarray of shape (n_samples,)
+        The diagonal of ``D``, non-negative.
+    fit_intercept : bool
+        Whether ``X~`` has a column of ones after the columns of X.
+    block_bytes : int, default=2**22
+        Size of the blocks of rows that are weighted at a time.
+
+    Returns
+    -------
+    gram : ndarray of shape (n_dof, n_dof)
+        A float64 symmetric matrix; the matrices of parts of the rows add up
+        to the matrix of all of them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd._loss import feature_gram
+    >>> feature_gram(np.array([[1.0], [3.0]]), np.array([0.5, 0.5]), True)
+    array([[5., 2.],
+           [2., 1.]])
+    """
+    n_samples, n_features = X.shape
+    n_dof = n_features + fit_intercept
     gram = np.zeros((n_dof, n_dof))
-    block_rows = max(1, block_bytes // (n_features * X.itemsize))
+    block_rows = max(1, block_bytes // (max(n_features, 1) * X.itemsize))
     for start in range(0, n_samples, block_rows):
         X_b = X[start : start + block_rows]
         XtD = X_b.T * weights[start : start + block_rows]  # float64

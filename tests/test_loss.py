@@ -8,6 +8,8 @@ from scipy.special import expit, log_softmax, logsumexp
 
 from sklearn_gd import _loss
 
+from .conftest import make_data
+
 raise_on_float_errors = np.errstate(over="raise", divide="raise", invalid="raise")
 
 
@@ -197,3 +199,66 @@ def test_lipschitz_constant_of_sparse_X_equals_dense(
         sparse.csr_matrix(X), sw, fit_intercept, n_classes, 0.01
     )
     assert on_sparse == pytest.approx(dense, rel=1e-6)
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_sums_over_parts_of_the_rows_add_up(n_classes, fit_intercept):
+    """What a Dask fit relies on: the accumulators of the chunks add up."""
+    rng = np.random.default_rng(11)
+    X, y = make_data(rng, n_samples=90, n_features=5, n_classes=n_classes)
+    target = y.astype(float) if n_classes == 2 else y
+    weights = rng.uniform(0.0, 2.0, len(y))
+    n_outputs = 1 if n_classes == 2 else n_classes
+    params = rng.normal(size=(n_outputs, 5 + fit_intercept))
+    whole = _loss.LogisticLoss(X, target, weights, fit_intercept, n_classes)
+    parts = [
+        _loss.LogisticLoss(
+            X[rows], target[rows], weights[rows], fit_intercept, n_classes
+        )
+        for rows in (slice(0, 7), slice(7, 50), slice(50, 90))
+    ]
+    sums = [part.sums(params) for part in parts]
+    cost, grad = whole(params)
+    assert_allclose(sum(c for c, _ in sums) / weights.sum(), cost, rtol=1e-13)
+    assert_allclose(sum(g for _, g in sums) / weights.sum(), grad, rtol=1e-12)
+    grams = [
+        _loss.feature_gram(X[rows], weights[rows], fit_intercept)
+        for rows in (slice(0, 7), slice(7, 90))
+    ]
+    assert_allclose(
+        sum(grams), _loss.feature_gram(X, weights, fit_intercept), rtol=1e-13
+    )
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_namespace_loss_equals_numpy_loss(n_classes, fit_intercept):
+    """The Array API form of Steps 1-3 gives LogisticLoss's numbers (torch)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(12)
+    X, y = make_data(rng, n_samples=70, n_features=4, n_classes=n_classes)
+    target = y.astype(float) if n_classes == 2 else y
+    weights = rng.uniform(0.0, 2.0, len(y))
+    n_outputs = 1 if n_classes == 2 else n_classes
+    params = rng.normal(size=(n_outputs, 4 + fit_intercept))
+    from sklearn.externals.array_api_compat import torch as xp
+
+    loss = _loss.NamespaceLogisticLoss(
+        torch.asarray(X),
+        torch.asarray(target),
+        torch.asarray(weights),
+        fit_intercept,
+        n_classes,
+        xp,
+        torch.device("cpu"),
+        lambda array: array.numpy(),
+    )
+    reference = _loss.LogisticLoss(X, target, weights, fit_intercept, n_classes)
+    cost, grad = loss(params)
+    expected_cost, expected_grad = reference(params)
+    assert_allclose(cost, expected_cost, rtol=1e-13)
+    assert_allclose(grad, expected_grad, rtol=1e-12, atol=1e-15)
+    assert loss.lipschitz_constant(0.1) == pytest.approx(
+        _loss.lipschitz_constant(X, weights, fit_intercept, n_classes, 0.1), rel=1e-10
+    )

@@ -1,0 +1,357 @@
+"""Steps 1-3 of the seed on a Dask array: one accumulator per chunk of rows.
+
+X is split by rows into chunks that live on the workers of a Dask cluster (or
+in the threads of this process). Every evaluation computes, on each chunk,
+the seed's accumulators (the weighted sums of the costs and of the
+gradients, :meth:`sklearn_gd._loss.LogisticLoss.sums`), adds them up, and
+divides by the sum of the weights: the same J and gradient as for a NumPy X.
+The driver, the stopping rule, the warnings and the fitted attributes are
+those of a NumPy fit; only the callable that computes J and its gradient
+changes.
+
+Dask is an optional dependency (``pip install "sklearn-gd[dask]"``): this
+module imports it only when it is handed a Dask array, which means it is
+installed.
+"""
+
+import sys
+
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets
+
+from sklearn_gd import _loss
+
+
+def is_dask_array(X):
+    """Tell whether ``X`` is a Dask array, without importing Dask.
+
+    Parameters
+    ----------
+    X : object
+        Anything passed as data.
+
+    Returns
+    -------
+    is_dask : bool
+        True for a ``dask.array.Array``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd._dask import is_dask_array
+    >>> is_dask_array(np.ones(3))
+    False
+    """
+    dask_array = sys.modules.get("dask.array")
+    return dask_array is not None and isinstance(X, dask_array.Array)
+
+
+def validate_fit_data(estimator, X, y, sample_weight):
+    """Check a Dask X, y and sample_weight, align their chunks and persist them.
+
+    Parameters
+    ----------
+    estimator : GDLogisticClassifier
+        The estimator being fitted; ``n_features_in_`` is set on it.
+    X : dask.array.Array of shape (n_samples, n_features)
+        Training data, chunked by rows.
+    y : array-like of shape (n_samples,)
+        Class labels, a Dask array or anything NumPy takes.
+    sample_weight : array-like of shape (n_samples,) or None
+        Weights of the examples.
+
+    Returns
+    -------
+    X : dask.array.Array of shape (n_samples, n_features)
+        float64 (or float32 kept), one chunk across the columns, persisted:
+        computed once and kept in memory (on the workers of a cluster).
+    y : dask.array.Array of shape (n_samples,)
+        The labels, chunked as X's rows, persisted.
+    sample_weight : dask.array.Array of shape (n_samples,)
+        The weights (ones when None), of X's dtype, chunked and persisted.
+
+    Raises
+    ------
+    ValueError
+        For the loop solver, for X that is not 2-D numeric, for lengths that
+        differ, for NaN or infinite values, and for negative weights.
+    """
+    import dask
+    import dask.array as da
+
+    if estimator.solver != "vectorized":
+        raise ValueError(
+            "solver='loop' runs Python loops over a NumPy array and cannot "
+            "fit a Dask array: use solver='vectorized', or compute X first."
+        )
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2-D Dask array X, got {X.ndim} dimensions.")
+    if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
+        raise ValueError(f"X must be numeric; got a Dask array of dtype {X.dtype}.")
+    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    if any(np.isnan(size) for size in X.chunks[0]):
+        X = X.compute_chunk_sizes()
+    # One chunk across the columns: every task sees whole rows.
+    X = X.astype(dtype).rechunk({1: -1})
+    row_chunks = X.chunks[0]
+    y = _as_rows(y, row_chunks, "y")
+    sample_weight = (
+        da.ones(X.shape[0], dtype=dtype, chunks=row_chunks)
+        if sample_weight is None
+        else _as_rows(sample_weight, row_chunks, "sample_weight").astype(dtype)
+    )
+    # Chunks that arrive misaligned in memory make NumPy skip BLAS (16x
+    # slower products): make each one C-contiguous and aligned, once.
+    X = X.map_blocks(np.require, requirements="CA", dtype=dtype)
+    X, y, sample_weight = dask.persist(X, y, sample_weight)
+    finite, finite_weights, negative = dask.compute(
+        da.isfinite(X).all(),
+        da.isfinite(sample_weight).all(),
+        (sample_weight < 0).any(),
+    )
+    if not finite:
+        raise ValueError("Input X contains NaN or infinity.")
+    if not finite_weights:
+        raise ValueError("Input sample_weight contains NaN or infinity.")
+    if negative:
+        raise ValueError("Negative values in data passed to sample_weight.")
+    estimator.n_features_in_ = X.shape[1]
+    if hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_
+    return X, y, sample_weight
+
+
+def _as_rows(values, row_chunks, name):
+    """Make a 1-D Dask array chunked like X's rows."""
+    import dask.array as da
+
+    values = values if is_dask_array(values) else da.from_array(np.asarray(values))
+    if values.ndim != 1 or values.shape[0] != sum(row_chunks):
+        raise ValueError(
+            f"{name} has shape {values.shape}; expected ({sum(row_chunks)},), "
+            "one value per row of X."
+        )
+    return values.rechunk((row_chunks,))
+
+
+def encode_labels(y):
+    """Find the classes of a Dask y and index every label into them.
+
+    Parameters
+    ----------
+    y : dask.array.Array of shape (n_samples,)
+        Class labels.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        The sorted unique labels (a NumPy array).
+    y_index : dask.array.Array of shape (n_samples,)
+        Index of each label in ``classes``, persisted.
+
+    Raises
+    ------
+    ValueError
+        If the labels are not class labels or hold one class.
+    """
+    import dask.array as da
+
+    classes = np.asarray(da.unique(y).compute())
+    check_classification_targets(classes)
+    if len(classes) < 2:
+        raise ValueError(
+            "This solver needs samples of at least 2 classes in the data, "
+            f"but the data contains only one class: {classes[0]!r}."
+        )
+    y_index = y.map_blocks(_index_in, classes, dtype=np.intp)
+    return classes, y_index.persist()
+
+
+def _index_in(labels, classes):
+    """Index of each label in the sorted ``classes``."""
+    return np.searchsorted(classes, labels)
+
+
+def class_counts(y_index, sample_weight, n_classes):
+    """Sum the weights of each class.
+
+    Parameters
+    ----------
+    y_index : dask.array.Array of shape (n_samples,)
+        Class indices.
+    sample_weight : dask.array.Array of shape (n_samples,)
+        Weights of the examples.
+    n_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    counts : ndarray of shape (n_classes,)
+        The weighted counts, a NumPy array.
+    """
+    import dask.array as da
+
+    counts = da.bincount(y_index, weights=sample_weight, minlength=n_classes)
+    return np.asarray(counts.compute())
+
+
+def take(values, y_index):
+    """Look up ``values[y_index]`` chunk by chunk.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_classes,)
+        One value per class.
+    y_index : dask.array.Array of shape (n_samples,)
+        Class indices.
+
+    Returns
+    -------
+    taken : dask.array.Array of shape (n_samples,)
+        The value of each example's class.
+    """
+    return y_index.map_blocks(_take_from, values, dtype=values.dtype)
+
+
+def _take_from(index, values):
+    """``values[index]`` for one chunk."""
+    return values[index]
+
+
+class DaskLogisticLoss:
+    """The cost J and its gradient, one accumulator per chunk of X.
+
+    Parameters
+    ----------
+    X : dask.array.Array of shape (n_samples, n_features)
+        Training data, persisted, one chunk across the columns.
+    y : dask.array.Array of shape (n_samples,)
+        Binary targets (0.0 or 1.0, of X's dtype) when ``n_classes == 2``,
+        else class indices; chunked as X's rows.
+    sample_weight : dask.array.Array of shape (n_samples,)
+        Weights ``s_i``, chunked as X's rows.
+    fit_intercept : bool
+        Whether the last column of ``params`` is an intercept.
+    n_classes : int
+        Number of classes: 2 uses the sigmoid, more the softmax.
+
+    Notes
+    -----
+    Each call sends ``params`` (``n_outputs x n_dof`` numbers) to the chunks
+    and brings back one sum: X never moves after it was persisted.
+    """
+
+    def __init__(self, X, y, sample_weight, fit_intercept, n_classes):
+        import dask
+
+        self.n_features = X.shape[1]
+        self.fit_intercept = fit_intercept
+        self.n_classes = n_classes
+        self.weight_sum = float(sample_weight.sum().compute())
+        self._chunks = list(
+            zip(
+                X.to_delayed().ravel(),
+                y.to_delayed().ravel(),
+                sample_weight.to_delayed().ravel(),
+                strict=True,
+            )
+        )
+        self._delayed = dask.delayed
+
+    def __call__(self, params):
+        """Compute J and its gradient at ``params``.
+
+        Parameters
+        ----------
+        params : ndarray of shape (n_outputs, n_dof) or (n_candidates, n_outputs, n_dof)
+            Weights, followed by the intercept when ``fit_intercept``.
+
+        Returns
+        -------
+        cost : float or ndarray of shape (n_candidates,)
+            ``sum_i s_i L_i / sum_i s_i``.
+        grad : ndarray shaped like ``params``
+            The gradient of ``cost``.
+        """
+        delayed = self._delayed
+        params = delayed(params)
+        parts = [
+            delayed(_chunk_sums)(
+                X_c, y_c, s_c, params, self.fit_intercept, self.n_classes
+            )
+            for X_c, y_c, s_c in self._chunks
+        ]
+        cost, grad = delayed(_add_pairs)(parts).compute()
+        return cost / self.weight_sum, grad / self.weight_sum
+
+    def lipschitz_constant(self, l2_reg):
+        """Bound the Lipschitz constant of the gradient, from per-chunk Gram matrices.
+
+        Parameters
+        ----------
+        l2_reg : float
+            Factor of the L2 term ``||W||^2 / 2``.
+
+        Returns
+        -------
+        L : float
+            As :func:`sklearn_gd._loss.lipschitz_constant` computes it;
+            ``inf`` when the squares of X's values overflow float64.
+        """
+        delayed = self._delayed
+        largest = delayed(max)(
+            [delayed(_largest_abs)(X_c) for X_c, _, _ in self._chunks]
+        ).compute()
+        if not np.isfinite(np.float64(largest) ** 2 * (self.n_features + 1)):
+            return np.inf
+        gram = delayed(sum)(
+            [
+                delayed(_loss.feature_gram)(
+                    X_c, s_c / self.weight_sum, self.fit_intercept
+                )
+                for X_c, _, s_c in self._chunks
+            ]
+        ).compute()
+        return _loss.lipschitz_from_gram(gram, self.n_classes, l2_reg)
+
+
+def _chunk_sums(X, y, sample_weight, params, fit_intercept, n_classes):
+    """Compute the seed's accumulators over one chunk of rows."""
+    loss = _loss.LogisticLoss(X, y, sample_weight, fit_intercept, n_classes)
+    return loss.sums(params)
+
+
+def _largest_abs(X):
+    """Return the largest absolute value of a chunk, without copying it."""
+    return max(float(X.max()), -float(X.min())) if X.size else 0.0
+
+
+def _add_pairs(parts):
+    """Add up the chunks' ``(cost_sum, grad_sum)`` pairs."""
+    costs, grads = zip(*parts, strict=True)
+    return sum(costs), sum(grads)
+
+
+def map_rows(method, X, n_columns, dtype):
+    """Apply a predict method of a fitted estimator to each chunk of rows.
+
+    Parameters
+    ----------
+    method : callable
+        ``method(X_chunk) -> ndarray``, e.g. ``estimator.predict``.
+    X : dask.array.Array of shape (n_samples, n_features)
+        Samples.
+    n_columns : int or None
+        Number of columns of the result, or None for a 1-D result.
+    dtype : dtype
+        The dtype of the result.
+
+    Returns
+    -------
+    result : dask.array.Array of shape (n_samples,) or (n_samples, n_columns)
+        A lazy array: nothing is computed until asked.
+    """
+    X = X.rechunk({1: -1})
+    if n_columns is None:
+        return X.map_blocks(method, drop_axis=1, dtype=dtype)
+    return X.map_blocks(method, chunks=(X.chunks[0], (n_columns,)), dtype=dtype)

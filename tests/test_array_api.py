@@ -1,0 +1,126 @@
+"""The vectorized solver on arrays of any Array API namespace and device.
+
+scikit-learn's generated checks (``tests/test_common.py``) cover the
+namespace, device and dtype of every fitted array and method output; these
+tests check the numbers against the NumPy fit and the loop solver's refusal.
+Combinations whose library or device is missing skip themselves (through
+scikit-learn's ``_array_api_for_tests``): torch on CUDA, MPS or XPU runs
+where there is such a device.
+"""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn import config_context
+from sklearn.utils._array_api import (
+    _convert_to_numpy,
+    device,
+    get_namespace,
+    yield_namespace_device_dtype_combinations,
+)
+from sklearn.utils._testing import _array_api_for_tests
+
+from sklearn_gd import GDLogisticClassifier
+
+from .conftest import make_data
+
+# Intel (dpnp, XPU) and Apple (MPS) devices are left to scikit-learn's own
+# checks; CuPy and torch on CUDA stay and run where there is a GPU.
+COMBINATIONS = [
+    combination
+    for combination in yield_namespace_device_dtype_combinations()
+    if combination[0] != "dpnp" and combination[1] not in ("xpu", "mps")
+]
+
+
+def _fit_both(xp, device_, dtype_name, n_classes, **params):
+    rng = np.random.default_rng(0)
+    X, y = make_data(rng, n_samples=120, n_features=4, n_classes=n_classes)
+    X = X.astype(dtype_name)
+    sample_weight = rng.uniform(0.2, 2.0, len(y)).astype(dtype_name)
+    numpy_fit = GDLogisticClassifier(**params).fit(X, y, sample_weight=sample_weight)
+    X_xp = xp.asarray(X, device=device_)
+    with config_context(array_api_dispatch=True):
+        xp_fit = GDLogisticClassifier(**params).fit(
+            X_xp,
+            xp.asarray(y, device=device_),
+            sample_weight=xp.asarray(sample_weight, device=device_),
+        )
+    return X, X_xp, numpy_fit, xp_fit
+
+
+@pytest.mark.parametrize("namespace, device_name, dtype_name", COMBINATIONS)
+@pytest.mark.parametrize(
+    "n_classes, params",
+    [
+        (2, dict(C=1.0)),
+        (3, dict(C=0.5, l1_ratio=0.5, class_weight="balanced")),
+        (3, dict(fit_intercept=False, alpha=0.5)),
+    ],
+)
+def test_fit_in_namespace_equals_numpy(
+    namespace, device_name, dtype_name, n_classes, params
+):
+    xp, device_ = _array_api_for_tests(namespace, device_name, dtype_name)
+    params = dict(max_iter=200, tol=0, **params)
+    X, X_xp, numpy_fit, xp_fit = _fit_both(xp, device_, dtype_name, n_classes, **params)
+    rtol = 1e-10 if dtype_name == "float64" else 2e-4
+    for name in ("coef_", "intercept_", "cost_history_", "classes_"):
+        value = getattr(xp_fit, name)
+        with config_context(array_api_dispatch=True):
+            assert get_namespace(value)[0] is get_namespace(X_xp)[0], name
+            assert device(value) == device(X_xp), name
+        assert_allclose(
+            _convert_to_numpy(value, xp),
+            getattr(numpy_fit, name),
+            rtol=rtol,
+            atol=rtol * 1e-2,
+        )
+    assert xp_fit.coef_.dtype == X_xp.dtype  # float32 stays float32
+    assert xp_fit.alpha_ == pytest.approx(numpy_fit.alpha_, rel=rtol)
+    with config_context(array_api_dispatch=True):
+        labels = xp_fit.predict(X_xp)
+        proba = xp_fit.predict_proba(X_xp)
+        assert get_namespace(labels)[0] is get_namespace(X_xp)[0]
+    assert_array_equal(_convert_to_numpy(labels, xp), numpy_fit.predict(X))
+    assert_allclose(
+        _convert_to_numpy(proba, xp), numpy_fit.predict_proba(X), rtol=rtol, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("namespace", ["array_api_strict", "torch"])
+def test_loop_solver_refuses_other_namespaces(namespace):
+    xp, device_ = _array_api_for_tests(namespace, None, "float64")
+    X, y = make_data(np.random.default_rng(1))
+    clf = GDLogisticClassifier(solver="loop")
+    with (
+        config_context(array_api_dispatch=True),
+        pytest.raises(ValueError, match="solver='loop'.*NumPy.*solver='vectorized'"),
+    ):
+        clf.fit(xp.asarray(X, device=device_), xp.asarray(y, device=device_))
+    assert not hasattr(clf, "coef_")
+
+
+def test_warm_start_in_torch():
+    xp, device_ = _array_api_for_tests("torch", "cpu", "float64")
+    X, y = make_data(np.random.default_rng(2))
+    X_xp, y_xp = xp.asarray(X, device=device_), xp.asarray(y, device=device_)
+    with config_context(array_api_dispatch=True):
+        whole = GDLogisticClassifier(max_iter=40, tol=0).fit(X_xp, y_xp)
+        halves = GDLogisticClassifier(max_iter=20, tol=0, warm_start=True)
+        halves.fit(X_xp, y_xp).fit(X_xp, y_xp)
+    assert_allclose(
+        _convert_to_numpy(halves.coef_, xp), _convert_to_numpy(whole.coef_, xp)
+    )
+
+
+def test_diverging_fit_in_torch_says_what_to_do():
+    xp, device_ = _array_api_for_tests("torch", "cpu", "float64")
+    X, y = make_data(np.random.default_rng(3))
+    with (
+        config_context(array_api_dispatch=True),
+        pytest.raises(ValueError, match="diverged.*Try a smaller alpha"),
+    ):
+        GDLogisticClassifier(alpha=1e300).fit(
+            xp.asarray(1e10 * X, device=device_), xp.asarray(y, device=device_)
+        )
