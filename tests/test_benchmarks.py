@@ -41,3 +41,28 @@ def test_quick_benchmark_run_writes_every_section(bench, tmp_path, capsys):
 def test_markdown_table_formats_missing_values(bench):
     table = bench.markdown_table([{"a": 1.23456, "b": None}], ["a", "b"])
     assert table.splitlines() == ["| a | b |", "|---|---|", "| 1.23 | - |"]
+
+
+def test_quick_scale_out_run_writes_every_section(tmp_path):
+    pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location(
+        "benchmarks_scale_out", RUN.parent / "scale_out.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    results = module.main(["--quick", "--out", str(tmp_path)])
+    saved = json.loads((tmp_path / "scale_out.json").read_text())
+    engines = [row["engine"] for row in saved["large"]]
+    assert engines == [
+        "NumPy",
+        "Dask, synchronous",
+        "Dask, threads",
+        "Dask, 2-process LocalCluster",
+    ]
+    assert [row["engine"] for row in saved["torch"]][:3] == [
+        "NumPy",
+        "torch cpu float64",
+        "torch cpu float32",
+    ]
+    assert saved["tiny"] == json.loads(json.dumps(results["tiny"]))
+    assert "### (i) PyTorch" in (tmp_path / "scale_out.md").read_text()

@@ -24,8 +24,10 @@ def cluster_client():
         processes=True,
         host="127.0.0.1",
         scheduler_port=0,
+        # No dashboard; the scheduler's HTTP server (health, metrics) on a
+        # free port: the default 8787 collides between parallel runs.
         dashboard_address=None,
-        worker_dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
     )
     # Not the default scheduler: the other tests stay on their own.
     client = distributed.Client(cluster, set_as_default=False)
