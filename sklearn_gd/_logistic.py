@@ -87,7 +87,7 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         The weights ``w``: one row for two classes, one per class otherwise.
     intercept_ : ndarray of shape (1,) or (n_classes,)
         The intercepts ``b`` (zeros when ``fit_intercept=False``).
-    cost_history_ : ndarray of shape (n_iter_,)
+    cost_history_ : ndarray of shape (`n_iter_`,)
         Entry ``k`` is J at the parameters before update ``k``; entry 0 is
         ``ln 2`` (``ln K`` for ``K`` classes), the cost of zero parameters.
     n_iter_ : int
@@ -96,7 +96,7 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         The learning rate used: ``alpha``, or the one ``'auto'`` chose.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when X had string column
         names.
 

@@ -13,10 +13,20 @@ ROOT = Path(__file__).resolve().parents[1]
     "script", sorted((ROOT / "examples").glob("*.py")), ids=lambda p: p.name
 )
 def test_example_runs(script, capsys):
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         runpy.run_path(str(script), run_name="__main__")
     assert capsys.readouterr().out.strip()
+    if script.name.startswith("plot_"):
+        # The gallery renders each plot_ example's figures: they must hold data.
+        figures = [plt.figure(number) for number in plt.get_fignums()]
+        assert figures, "a gallery example draws at least one figure"
+        for figure in figures:
+            assert any(ax.lines or ax.collections or ax.patches for ax in figure.axes)
+        plt.close("all")
 
 
 def test_readme_code_runs(capsys, monkeypatch, tmp_path):
