@@ -14,6 +14,8 @@ from pathlib import Path
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+from sphinx_gallery.sorting import ExplicitOrder  # noqa: E402
+
 import sklearn_gd  # noqa: E402
 
 DOCS = Path(__file__).resolve().parent
@@ -37,14 +39,32 @@ templates_path = ["_templates"]
 exclude_patterns = ["_build", "_intersphinx", "adversarial_inputs.md"]
 html_theme = "pydata_sphinx_theme"
 html_static_path = ["_static"]
+html_css_files = ["custom.css"]
 html_title = f"sklearn-gd {release}"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
+    # Examples are code: they get the width of the "on this page" column.
+    "secondary_sidebar_items": {
+        page: ["page-toc", "sourcelink"]
+        for page in (
+            "index",
+            "getting_started",
+            "user_guide",
+            "scaling",
+            "api",
+            "changelog",
+            "generated/*",
+        )
+    },
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_sidebars = {"changelog": [], "getting_started": []}
+# Pages without sub-pages need no section navigation: the text gets the width.
+html_sidebars = {
+    page: []
+    for page in ("index", "getting_started", "user_guide", "scaling", "changelog")
+}
 
 autosummary_generate = True
 autodoc_default_options = {"members": True, "inherited-members": False}
@@ -61,13 +81,26 @@ sphinx_gallery_conf = {
     # shown on the scaling page instead.
     "filename_pattern": r"/plot_",
     "ignore_pattern": r"scale_out_with_dask\.py|grid_search_alpha\.py",
-    "within_subsection_order": "FileNameSortKey",
+    # From the first fit to the finer points, as a reader would take them.
+    "within_subsection_order": ExplicitOrder(
+        [
+            "plot_quick_start.py",
+            "plot_loop_vs_vectorized.py",
+            "plot_choosing_alpha.py",
+            "plot_cross_validation.py",
+            "plot_multinomial_decision_regions.py",
+            "plot_class_and_sample_weights.py",
+            "plot_l1_sparsity.py",
+        ]
+    ),
     "backreferences_dir": "generated/backreferences",
     "doc_module": ("sklearn_gd",),
     "download_all_examples": False,
     "remove_config_comments": True,
     "abort_on_example_error": True,
     "matplotlib_animations": False,
+    # Show what the examples print, not the repr of their last expression.
+    "capture_repr": (),
 }
 
 
@@ -97,3 +130,5 @@ intersphinx_mapping = {
     "sklearn": ("https://scikit-learn.org/stable", _inventory("sklearn")),
 }
 nitpicky = True
+# "fit()" rather than "GDLogisticClassifier.fit()" in the page tables of contents.
+toc_object_entries_show_parents = "hide"

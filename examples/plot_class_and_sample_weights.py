@@ -53,13 +53,15 @@ fig, ax = plt.subplots()
 ax.scatter(X[y == 0, 0], X[y == 0, 1], s=8, alpha=0.4, label="class 0 (95%)")
 ax.scatter(X[y == 1, 0], X[y == 1, 1], s=14, marker="^", label="class 1 (5%)")
 xs = np.linspace(X[:, 0].min(), X[:, 0].max(), 50)
-for name, model, style in [
-    ("no weights", plain, "-"),
-    ("class_weight='balanced'", balanced, "--"),
-    ("sample_weight (by hand)", by_hand, ":"),
+for name, model, style, color in [
+    ("no weights", plain, "-", "black"),
+    ("class_weight='balanced'", balanced, "--", "tab:red"),
+    ("sample_weight (by hand, the same line)", by_hand, ":", "tab:green"),
 ]:
     (w1, w2), b = model.coef_[0], model.intercept_[0]
-    ax.plot(xs, -(w1 * xs + b) / w2, style, linewidth=2, label=name)
+    ax.plot(xs, -(w1 * xs + b) / w2, style, color=color, linewidth=2, label=name)
 ax.set_ylim(X[:, 1].min(), X[:, 1].max())
-ax.legend(fontsize="small")
+# Below the axes, where it hides no example.
+ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2)
+fig.tight_layout()
 ax.set_title("Decision boundaries on imbalanced data")

@@ -3,11 +3,11 @@
 Loop versus vectorized: how fast?
 ===================================
 
-The seed's algorithm loops over the m examples and, inside, over the n
+The textbook algorithm loops over the m examples and, inside, over the n
 features. ``solver='loop'`` runs it literally in Python; ``solver='vectorized'``
 runs the same iteration as two matrix products. Both give the same numbers
 (to 1e-10); this example measures how much faster the second one is, one
-iteration at a time, as the seed's comparison table does.
+iteration at a time, as the textbook's comparison of the two does.
 """
 
 # %%
@@ -44,12 +44,11 @@ for m, n in sizes:
     vectorized = seconds_per_iteration("vectorized", X, y)
     rows.append((m, n, loop, vectorized))
 
-print("| m | n | loop (ms) | vectorized (ms) | speedup |")
-print("|---|---|---:|---:|---:|")
+print(f"{'m x n':>10} {'loop':>10} {'vectorized':>11} {'speedup':>8}")
 for m, n, loop, vectorized in rows:
     print(
-        f"| {m} | {n} | {1e3 * loop:.2f} | {1e3 * vectorized:.3f} "
-        f"| {loop / vectorized:.0f}x |"
+        f"{f'{m} x {n}':>10} {1e3 * loop:>8.2f}ms {1e3 * vectorized:>9.3f}ms "
+        f"{loop / vectorized:>7.0f}x"
     )
 
 # %%

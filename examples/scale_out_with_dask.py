@@ -2,7 +2,7 @@
 
 A Dask array is split by rows into chunks that live on the workers. Every
 iteration of gradient descent sends the parameters to the chunks, each chunk
-computes the seed's accumulators (the sums of the costs and gradients of its
+computes the algorithm's accumulators (the sums of the costs and gradients of its
 examples) and only those sums come back: X never moves after it was
 persisted. The result is the NumPy fit, to round-off.
 
