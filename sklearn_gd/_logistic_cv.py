@@ -21,6 +21,7 @@ from sklearn_gd._gradient_descent import descend_candidates
 from sklearn_gd._logistic import (
     GDLogisticClassifier,
     _encode_labels,
+    _foreign_namespace,
     _validate_fit_data,
 )
 
@@ -203,6 +204,13 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         X, y = _validate_fit_data(self, X, y)
+        xp, _ = _foreign_namespace(X)
+        if xp is not None:
+            raise ValueError(
+                "GDLogisticClassifierCV runs on NumPy arrays; X is an array of "
+                f"{xp.__name__}. Fit GDLogisticClassifier, which supports the "
+                "Array API, in a GridSearchCV, or convert X to NumPy."
+            )
         classes, _ = _encode_labels(y)
         if sample_weight is not None:
             # Checked once here: the folds index into it.

@@ -20,7 +20,7 @@ from sklearn.utils._array_api import (
 )
 from sklearn.utils._testing import _array_api_for_tests
 
-from sklearn_gd import GDLogisticClassifier
+from sklearn_gd import GDLogisticClassifier, GDLogisticClassifierCV
 
 from .conftest import make_data
 
@@ -123,4 +123,16 @@ def test_diverging_fit_in_torch_says_what_to_do():
     ):
         GDLogisticClassifier(alpha=1e300).fit(
             xp.asarray(1e10 * X, device=device_), xp.asarray(y, device=device_)
+        )
+
+
+def test_cv_estimator_refuses_other_namespaces():
+    xp, device_ = _array_api_for_tests("array_api_strict", None, "float64")
+    X, y = make_data(np.random.default_rng(4))
+    with (
+        config_context(array_api_dispatch=True),
+        pytest.raises(ValueError, match="runs on NumPy arrays.*array_api_strict"),
+    ):
+        GDLogisticClassifierCV().fit(
+            xp.asarray(X, device=device_), xp.asarray(y, device=device_)
         )
