@@ -4,6 +4,8 @@ import threading
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.model_selection import GridSearchCV
 
@@ -228,3 +230,29 @@ def test_grid_search_on_joblibs_dask_backend(cluster_client, breast_cancer):
     assert_allclose(
         remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"]
     )
+
+
+@given(
+    n_samples=st.integers(4, 120),
+    n_features=st.integers(1, 6),
+    n_classes=st.integers(2, 4),
+    chunk_rows=st.integers(1, 130),
+    seed=st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=50)
+def test_any_chunking_gives_the_numpy_fit(
+    n_samples, n_features, n_classes, chunk_rows, seed
+):
+    """The accumulators of any split of the rows add up to the NumPy fit."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, n_features))
+    y = np.arange(n_samples) % n_classes
+    sample_weight = rng.uniform(0.0, 2.0, n_samples)
+    sample_weight[0] = 1.0  # never all zero
+    params = dict(C=1.0, l1_ratio=0.5, max_iter=20, tol=0)
+    numpy_fit = GDLogisticClassifier(**params).fit(X, y, sample_weight=sample_weight)
+    with dask.config.set(scheduler="synchronous"):
+        dask_fit = GDLogisticClassifier(**params).fit(
+            *_chunked(chunk_rows, X, y, sample_weight)
+        )
+    _assert_same_fit(numpy_fit, dask_fit)
