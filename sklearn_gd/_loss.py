@@ -403,8 +403,9 @@ class NamespaceLogisticLoss:
         """
         xp, X = self._xp, self._X
         largest = float(self._to_numpy(xp.max(xp.abs(X))))
-        if not np.isfinite(np.float64(largest) ** 2 * (X.shape[1] + 1)):
-            return np.inf
+        with np.errstate(over="ignore"):  # an overflow is the answer here
+            if not np.isfinite(np.float64(largest) ** 2 * (X.shape[1] + 1)):
+                return np.inf
         weights = self._sample_weight / self.weight_sum
         gram = xp.matrix_transpose(X * weights) @ X
         gram = self._to_numpy(gram).astype(np.float64)

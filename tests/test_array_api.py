@@ -136,3 +136,15 @@ def test_cv_estimator_refuses_other_namespaces():
         GDLogisticClassifierCV().fit(
             xp.asarray(X, device=device_), xp.asarray(y, device=device_)
         )
+
+
+def test_auto_alpha_on_huge_values_in_torch_says_to_scale():
+    xp, device_ = _array_api_for_tests("torch", "cpu", "float64")
+    X, y = make_data(np.random.default_rng(5))
+    clf = GDLogisticClassifier()
+    with (
+        config_context(array_api_dispatch=True),
+        pytest.raises(ValueError, match="overflow float64.*StandardScaler"),
+    ):
+        clf.fit(xp.asarray(1e300 * X, device=device_), xp.asarray(y, device=device_))
+    assert not hasattr(clf, "coef_")

@@ -201,6 +201,13 @@ def _with_nan(X):
         (lambda X, y, s: (X, 0 * y, s, "vectorized"), "only one class"),
         (lambda X, y, s: (X, y + 0.5, s, "vectorized"), "Unknown label type"),
         (lambda X, y, s: (X, y, 0 * s, "vectorized"), "sum to zero"),
+        (
+            lambda X, y, s: (X, y, s * np.inf, "vectorized"),
+            "sample_weight contains NaN",
+        ),
+        (lambda X, y, s: (X[:, :, None], y, s, "vectorized"), "2-D Dask array"),
+        (lambda X, y, s: (X.astype(str), y, s, "vectorized"), "must be numeric"),
+        (lambda X, y, s: (1e300 * X, y, s, "vectorized"), "overflow float64"),
     ],
 )
 def test_bad_dask_input_is_refused(synchronous, change, message):
@@ -209,7 +216,7 @@ def test_bad_dask_input_is_refused(synchronous, change, message):
     clf = GDLogisticClassifier(solver=solver)
     with pytest.raises(ValueError, match=message):
         clf.fit(
-            da.from_array(X, chunks=(16, 3)),
+            da.from_array(X, chunks=(16,) + X.shape[1:]),
             y,  # a NumPy y is chunked like X
             sample_weight=da.from_array(sample_weight, chunks=16),
         )
@@ -256,3 +263,15 @@ def test_any_chunking_gives_the_numpy_fit(
             *_chunked(chunk_rows, X, y, sample_weight)
         )
     _assert_same_fit(numpy_fit, dask_fit)
+
+
+def test_refit_on_dask_forgets_dataframe_column_names(synchronous):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(8)
+    X, y, _ = _data(rng, 80, 3, 2)
+    clf = GDLogisticClassifier(max_iter=20, tol=0)
+    clf.fit(pd.DataFrame(X, columns=["a", "b", "c"]), y)
+    assert list(clf.feature_names_in_) == ["a", "b", "c"]
+    clf.fit(*_chunked(20, X, y))
+    assert not hasattr(clf, "feature_names_in_")
+    assert clf.n_features_in_ == 3
