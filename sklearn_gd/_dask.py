@@ -247,6 +247,11 @@ class DaskLogisticLoss:
         self.n_features = X.shape[1]
         self.fit_intercept = fit_intercept
         self.n_classes = n_classes
+        # The targets and the weights (class weights folded in) are lazy
+        # expressions of persisted arrays: computed once here, not per call.
+        X, y, sample_weight = dask.persist(X, y, sample_weight)
+        # On a cluster, persisted chunks live as long as these collections do.
+        self._persisted = X, y, sample_weight
         self.weight_sum = float(sample_weight.sum().compute())
         self._chunks = list(
             zip(
