@@ -275,3 +275,40 @@ def test_refit_on_dask_forgets_dataframe_column_names(synchronous):
     clf.fit(*_chunked(20, X, y))
     assert not hasattr(clf, "feature_names_in_")
     assert clf.n_features_in_ == 3
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return max(
+        (
+            pool["num_threads"]
+            for pool in threadpool_info()
+            if pool["user_api"] == "blas"
+        ),
+        default=None,
+    )
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "synchronous"])
+def test_threaded_scheduler_runs_one_blas_thread_per_task(monkeypatch, scheduler):
+    """Threads x BLAS threads would oversubscribe the cores (1.3x slower)."""
+    from sklearn_gd import _dask
+
+    seen = []
+    chunk_sums = _dask._chunk_sums
+
+    def recording(*args):
+        seen.append(_blas_threads())
+        return chunk_sums(*args)
+
+    monkeypatch.setattr(_dask, "_chunk_sums", recording)
+    rng = np.random.default_rng(9)
+    X, y, _ = _data(rng, 200, 3, 2)
+    outside = _blas_threads()
+    with dask.config.set(scheduler=scheduler):
+        GDLogisticClassifier(max_iter=3, tol=0).fit(*_chunked(50, X, y))
+    assert len(seen) == 3 * 4
+    expected = 1 if scheduler == "threads" else outside
+    assert set(seen) == {expected}
+    assert _blas_threads() == outside  # restored after each evaluation
