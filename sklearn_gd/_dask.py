@@ -19,7 +19,7 @@ from contextlib import nullcontext
 
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from sklearn_gd import _loss
 
@@ -264,6 +264,7 @@ class DaskLogisticLoss:
             )
         )
         self._delayed = dask.delayed
+        self._threadpools = ThreadpoolController()
 
     def __call__(self, params):
         """Compute J and its gradient at ``params``.
@@ -288,7 +289,7 @@ class DaskLogisticLoss:
             )
             for X_c, y_c, s_c in self._chunks
         ]
-        with _one_blas_thread_per_task(len(parts)):
+        with _one_blas_thread_per_task(self._threadpools, len(parts)):
             cost, grad = delayed(_add_pairs)(parts).compute()
         return cost / self.weight_sum, grad / self.weight_sum
 
@@ -324,7 +325,7 @@ class DaskLogisticLoss:
         return _loss.lipschitz_from_gram(gram, self.n_classes, l2_reg)
 
 
-def _one_blas_thread_per_task(n_tasks):
+def _one_blas_thread_per_task(threadpools, n_tasks):
     """Limit BLAS to one thread while the threaded scheduler runs several tasks.
 
     Each of the scheduler's threads runs a chunk's matrix products, and each
@@ -335,19 +336,22 @@ def _one_blas_thread_per_task(n_tasks):
 
     Parameters
     ----------
+    threadpools : threadpoolctl.ThreadpoolController
+        The process's thread pools, found once (finding them takes about a
+        millisecond, as long as a tiny iteration).
     n_tasks : int
         Number of chunk tasks about to run.
 
     Returns
     -------
     context : context manager
-        ``threadpool_limits(1, 'blas')``, or one that does nothing.
+        A limit of one BLAS thread, or one that does nothing.
     """
     import dask.threaded
     from dask.base import get_scheduler
 
     if n_tasks > 1 and get_scheduler() is dask.threaded.get:
-        return threadpool_limits(limits=1, user_api="blas")
+        return threadpools.limit(limits=1, user_api="blas")
     return nullcontext()
 
 
