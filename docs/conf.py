@@ -80,7 +80,7 @@ sphinx_gallery_conf = {
     # Only plot_*.py are executed; the Dask example starts a cluster and is
     # shown on the scaling page instead.
     "filename_pattern": r"/plot_",
-    "ignore_pattern": r"scale_out_with_dask\.py|grid_search_alpha\.py",
+    "ignore_pattern": r"scale_out_with_dask\.py",
     # From the first fit to the finer points, as a reader would take them.
     "within_subsection_order": ExplicitOrder(
         [
