@@ -23,6 +23,7 @@ measurement). Results go to ``benchmarks/results/scale_out.{md,json}``.
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -34,6 +35,8 @@ from sklearn import config_context  # noqa: E402
 from sklearn_gd import GDLogisticClassifier  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(RESULTS.parent))  # run.py's table, whoever loads this
+from run import markdown_table  # noqa: E402
 
 
 def per_iteration(fit, repeat, few=5, many=25):
@@ -94,7 +97,15 @@ def bench_torch(m, n, repeat):
     try:
         import torch
     except ImportError:
-        return [{"engine": "torch not installed"}]
+        return [
+            {
+                "m": m,
+                "n": n,
+                "engine": "torch not installed",
+                "iteration_ms": None,
+                "ratio_to_numpy": None,
+            }
+        ]
     rng = np.random.default_rng(0)
     X = rng.standard_normal((m, n))
     y = (X[:, 0] + rng.standard_normal(m) > 0).astype(int)
@@ -120,22 +131,6 @@ def _row(m, n, engine, seconds, numpy_seconds):
         "iteration_ms": 1e3 * seconds,
         "ratio_to_numpy": seconds / numpy_seconds,
     }
-
-
-def markdown_table(rows, columns):
-    """Format rows (dicts) as a markdown table, numbers to 3 significant digits."""
-
-    def cell(value):
-        if isinstance(value, float):
-            return f"{value:.3g}"
-        return "-" if value is None else str(value)
-
-    lines = [
-        "| " + " | ".join(columns) + " |",
-        "|" + "|".join("---" for _ in columns) + "|",
-    ]
-    lines += ["| " + " | ".join(cell(r.get(c)) for c in columns) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 def main(argv=None):

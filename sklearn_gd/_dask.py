@@ -18,7 +18,6 @@ import sys
 from contextlib import nullcontext
 
 import numpy as np
-from sklearn.utils.multiclass import check_classification_targets
 from threadpoolctl import ThreadpoolController
 
 from sklearn_gd import _loss
@@ -136,8 +135,8 @@ def _as_rows(values, row_chunks, name):
     return values.rechunk((row_chunks,))
 
 
-def encode_labels(y):
-    """Find the classes of a Dask y and index every label into them.
+def unique_labels(y):
+    """Return the distinct labels of a Dask y, as a NumPy array.
 
     Parameters
     ----------
@@ -146,27 +145,30 @@ def encode_labels(y):
 
     Returns
     -------
-    classes : ndarray of shape (n_classes,)
-        The sorted unique labels (a NumPy array).
-    y_index : dask.array.Array of shape (n_samples,)
-        Index of each label in ``classes``, persisted.
-
-    Raises
-    ------
-    ValueError
-        If the labels are not class labels or hold one class.
+    labels : ndarray of shape (n_labels,)
+        Each label once: checked as a NumPy y would be, they give the classes.
     """
     import dask.array as da
 
-    classes = np.asarray(da.unique(y).compute())
-    check_classification_targets(classes)
-    if len(classes) < 2:
-        raise ValueError(
-            "This solver needs samples of at least 2 classes in the data, "
-            f"but the data contains only one class: {classes[0]!r}."
-        )
-    y_index = y.map_blocks(_index_in, classes, dtype=np.intp)
-    return classes, y_index.persist()
+    return np.asarray(da.unique(y).compute())
+
+
+def index_labels(y, classes):
+    """Index every label of a Dask y into the sorted classes.
+
+    Parameters
+    ----------
+    y : dask.array.Array of shape (n_samples,)
+        Class labels.
+    classes : ndarray of shape (n_classes,)
+        The sorted classes.
+
+    Returns
+    -------
+    y_index : dask.array.Array of shape (n_samples,)
+        Index of each label in ``classes``, persisted.
+    """
+    return y.map_blocks(_index_in, classes, dtype=np.intp).persist()
 
 
 def _index_in(labels, classes):
@@ -311,9 +313,8 @@ class DaskLogisticLoss:
         largest = delayed(max)(
             [delayed(_largest_abs)(X_c) for X_c, _, _ in self._chunks]
         ).compute()
-        with np.errstate(over="ignore"):  # an overflow is the answer here
-            if not np.isfinite(np.float64(largest) ** 2 * (self.n_features + 1)):
-                return np.inf
+        if _loss.gram_could_overflow(largest, self.n_features):
+            return np.inf
         gram = delayed(sum)(
             [
                 delayed(_loss.feature_gram)(

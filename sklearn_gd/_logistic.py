@@ -248,7 +248,9 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         user_weights = sample_weight
         if _dask.is_dask_array(X):
             X, y, sample_weight = _dask.validate_fit_data(self, X, y, sample_weight)
-            classes, y_index = _dask.encode_labels(y)
+            # The labels are checked and sorted as a NumPy y's are, once each.
+            classes, _ = _encode_labels(_dask.unique_labels(y))
+            y_index = _dask.index_labels(y, classes)
         else:
             X, y = _validate_fit_data(self, X, y)
             if _foreign_namespace(X)[0] is not None:
@@ -413,6 +415,8 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             sample_weight = sample_weight * (
                 _dask.take(class_weight, y_index) if dask else class_weight[y_index]
             )
+            if dask:  # final now: computed once, not at each of its uses
+                sample_weight = sample_weight.persist()
         if not sample_weight.sum() > 0:
             raise ValueError(
                 "The sample weights (times the class weights) sum to zero: "

@@ -403,9 +403,8 @@ class NamespaceLogisticLoss:
         """
         xp, X = self._xp, self._X
         largest = float(self._to_numpy(xp.max(xp.abs(X))))
-        with np.errstate(over="ignore"):  # an overflow is the answer here
-            if not np.isfinite(np.float64(largest) ** 2 * (X.shape[1] + 1)):
-                return np.inf
+        if gram_could_overflow(largest, X.shape[1]):
+            return np.inf
         weights = self._sample_weight / self.weight_sum
         gram = xp.matrix_transpose(X * weights) @ X
         gram = self._to_numpy(gram).astype(np.float64)
@@ -647,11 +646,8 @@ def lipschitz_constant(X, sample_weight, fit_intercept, n_classes, l2_reg):
     >>> round(lipschitz_constant(X, np.ones(2), False, 2, 0.0), 12)
     0.25
     """
-    # The eigenvalue is at most n_dof * max x^2: if that overflows, so could
-    # the Gram matrix. max and min, unlike abs, make no copy of X.
-    with np.errstate(over="ignore"):
-        largest_square = np.float64(max(X.max(), -X.min())) ** 2
-    if not np.isfinite(largest_square * (X.shape[1] + 1)):
+    # max and min, unlike abs, make no copy of X.
+    if gram_could_overflow(max(X.max(), -X.min()), X.shape[1]):
         return np.inf
     weights = sample_weight / sample_weight.sum()
     if issparse(X):
@@ -659,6 +655,33 @@ def lipschitz_constant(X, sample_weight, fit_intercept, n_classes, l2_reg):
         return _curvature(n_classes) * max(float(largest), 0.0) + l2_reg
     gram = _weighted_gram(X, weights, fit_intercept)
     return lipschitz_from_gram(gram, n_classes, l2_reg)
+
+
+def gram_could_overflow(largest_abs, n_features):
+    """Tell whether the Gram matrix of data this large could overflow float64.
+
+    Its largest eigenvalue is at most ``(n_features + 1) * max x^2``.
+
+    Parameters
+    ----------
+    largest_abs : float
+        The largest absolute value in X.
+    n_features : int
+        Number of columns of X.
+
+    Returns
+    -------
+    overflow : bool
+        True when that bound is not a finite float64.
+
+    Examples
+    --------
+    >>> from sklearn_gd._loss import gram_could_overflow
+    >>> gram_could_overflow(1e3, 10), gram_could_overflow(1e300, 10)
+    (False, True)
+    """
+    with np.errstate(over="ignore"):  # an overflow is the answer here
+        return not np.isfinite(np.float64(largest_abs) ** 2 * (n_features + 1))
 
 
 def lipschitz_from_gram(gram, n_classes, l2_reg):
