@@ -59,8 +59,8 @@ def one_iteration(loss, alpha=0.1):
     """One gradient-descent iteration as the driver runs it: Steps 1-4."""
 
     def run(params):
-        cost, grad = loss(params)
-        return params - alpha * grad
+        costs, grads = loss(params[None])
+        return params - alpha * grads[0]
 
     return run
 
@@ -106,8 +106,9 @@ def bench_loop_vs_vectorized(sizes, repeat):
             return _loop.binary_loss_gradient(params, *args)
 
         vectorized = _loss.LogisticLoss(X, y, s, True, 2)
+        stack = params[None]
         t_loop = median_time(loop_step, max(1, repeat // 2))
-        t_vec = median_time(lambda: vectorized(params), repeat)  # noqa: B023
+        t_vec = median_time(lambda: vectorized(stack), repeat)  # noqa: B023
         rows.append(
             {
                 "m": m,
@@ -126,9 +127,11 @@ def objective(X, y, coef, intercept, C):
     target = y_index.astype(float) if len(classes) == 2 else y_index
     params = np.column_stack([coef, intercept])
     s = np.ones(len(y))
-    l2_reg, _ = _loss.penalty_strengths(C, 0.0, len(y))
+    stack = params[None]
+    penalty = _loss.ElasticNet.from_C([C], 0.0, len(y), fit_intercept=True)
     loss = _loss.LogisticLoss(X, target, s, True, len(classes))
-    return _loss.penalized_loss_gradient(params, loss, l2_reg, 0.0, X.shape[1])[0]
+    costs, grads = loss(stack)
+    return float(penalty.add_to(costs, grads, stack, [0])[0][0])
 
 
 def iterations_to_reach(X, y, C, alpha, target, max_iter, chunk=100):

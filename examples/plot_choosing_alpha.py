@@ -68,4 +68,3 @@ display.ax_.set_yscale("log")
 display.ax_.set_title("Cost J on the breast-cancer data, 200 iterations")
 # Below the axes, where it hides no curve.
 display.ax_.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3)
-display.figure_.tight_layout()

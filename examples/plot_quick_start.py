@@ -40,4 +40,3 @@ print(f"test accuracy: {model.score(X_test, y_test):.3f}")
 display = CostHistoryDisplay.from_estimator(model, name="breast cancer")
 display.ax_.set_yscale("log")
 display.ax_.set_title("Cost J before each update")
-display.figure_.tight_layout()  # room for the log scale's wider tick labels

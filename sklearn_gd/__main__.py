@@ -153,8 +153,8 @@ def main():
     path = save_cost_curves(rows, "sklearn_gd_cost_curves.png")
     if path is None:
         print(
-            '\n(install matplotlib, e.g. pip install "sklearn-gd[plot]", to also '
-            "save the cost curves as a PNG)"
+            "\n(install matplotlib, `pip install matplotlib`, to also save the "
+            "cost curves as a PNG)"
         )
     else:
         print(f"\ncost curves saved to {path.resolve()}")

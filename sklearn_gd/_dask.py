@@ -9,15 +9,17 @@ The driver, the stopping rule, the warnings and the fitted attributes are
 those of a NumPy fit; only the callable that computes J and its gradient
 changes.
 
-Dask is an optional dependency (``pip install "sklearn-gd[dask]"``): this
-module imports it only when it is handed a Dask array, which means it is
-installed.
+Dask is an optional dependency (``pip install "dask[array]" distributed``):
+this module imports it only when it is handed a Dask array, which means it is
+installed. :class:`DaskData` is the kind of data (see ``sklearn_gd/_data.py``);
+:class:`DaskLogisticLoss` the evaluator of Steps 1-3.
 """
 
 import sys
 from contextlib import nullcontext
 
 import numpy as np
+from sklearn.utils.validation import validate_data
 from threadpoolctl import ThreadpoolController
 
 from sklearn_gd import _loss
@@ -47,44 +49,136 @@ def is_dask_array(X):
     return dask_array is not None and isinstance(X, dask_array.Array)
 
 
-def validate_fit_data(estimator, X, y, sample_weight):
-    """Check a Dask X, y and sample_weight, align their chunks and persist them.
+class DaskData:
+    """Dask arrays, fitted chunk by chunk where the chunks live.
 
-    Parameters
-    ----------
-    estimator : GDLogisticClassifier
-        The estimator being fitted; ``n_features_in_`` is set on it.
-    X : dask.array.Array of shape (n_samples, n_features)
-        Training data, chunked by rows.
-    y : array-like of shape (n_samples,)
-        Class labels, a Dask array or anything NumPy takes.
-    sample_weight : array-like of shape (n_samples,) or None
-        Weights of the examples.
-
-    Returns
-    -------
-    X : dask.array.Array of shape (n_samples, n_features)
-        float64 (or float32 kept), one chunk across the columns, persisted:
-        computed once and kept in memory (on the workers of a cluster).
-    y : dask.array.Array of shape (n_samples,)
-        The labels, chunked as X's rows, persisted.
-    sample_weight : dask.array.Array of shape (n_samples,)
-        The weights (ones when None), of X's dtype, chunked and persisted.
-
-    Raises
-    ------
-    ValueError
-        For the loop solver, for X that is not 2-D numeric, for lengths that
-        differ, for NaN or infinite values, and for negative weights.
+    X, y and the weights are checked, aligned by rows and persisted once per
+    fit; every evaluation then sends only the parameters to the chunks. The
+    fitted arrays are NumPy arrays; predictions on a Dask array are lazy.
     """
-    import dask
+
+    def validate(self, estimator, X, y, sample_weight):
+        """Check a Dask X, y and sample_weight, align their chunks and persist them.
+
+        Parameters
+        ----------
+        estimator : estimator with a ``solver`` parameter
+            The estimator being fitted: scikit-learn's ``validate_data``
+            records ``n_features_in_`` on it (and forgets feature names).
+        X : dask.array.Array of shape (n_samples, n_features)
+            Training data, chunked by rows.
+        y : array-like of shape (n_samples,)
+            Class labels, a Dask array or anything NumPy takes.
+        sample_weight : array-like of shape (n_samples,) or None
+            Weights of the examples.
+
+        Returns
+        -------
+        X : dask.array.Array of shape (n_samples, n_features)
+            float64 (or float32 kept), one chunk across the columns, persisted:
+            computed once and kept in memory (on the workers of a cluster).
+        y : dask.array.Array of shape (n_samples,)
+            The labels, chunked as X's rows, persisted.
+        sample_weight : dask.array.Array of shape (n_samples,)
+            The weights (ones when None), of X's dtype, chunked and persisted.
+
+        Raises
+        ------
+        ValueError
+            For the loop solver, for X that is not 2-D numeric, for lengths that
+            differ, for NaN or infinite values, and for negative weights.
+        """
+        import dask
+
+        if estimator.solver != "vectorized":
+            raise ValueError(
+                "solver='loop' runs Python loops over a NumPy array and cannot "
+                "fit a Dask array: use solver='vectorized', or compute X first."
+            )
+        X, y, sample_weight = _aligned(X, y, sample_weight)
+        # Chunks that arrive misaligned in memory make NumPy skip BLAS (16x
+        # slower products): make each one C-contiguous and aligned, once.
+        X = X.map_blocks(np.require, requirements="CA", dtype=X.dtype)
+        X, y, sample_weight = dask.persist(X, y, sample_weight)
+        _check_finite(X, sample_weight)
+        validate_data(estimator, X, skip_check_array=True)
+        return X, y, sample_weight
+
+    def encode_labels(self, y):
+        """Return the sorted classes and each label's index, a Dask array."""
+        import dask.array as da
+
+        from sklearn_gd._data import encode_labels
+
+        # The distinct labels are checked and sorted as a NumPy y's are.
+        classes, _ = encode_labels(np.asarray(da.unique(y).compute()))
+        return classes, y.map_blocks(_index_in, classes, dtype=np.intp).persist()
+
+    def class_counts(self, y_index, sample_weight, n_classes):
+        """Return the sum of the weights of each class, a NumPy array."""
+        import dask.array as da
+
+        counts = da.bincount(y_index, weights=sample_weight, minlength=n_classes)
+        return np.asarray(counts.compute())
+
+    def per_example(self, values, y_index):
+        """Look up ``values[y_index]`` chunk by chunk."""
+        return y_index.map_blocks(_take_from, values, dtype=values.dtype)
+
+    def finish(self, sample_weight):
+        """Compute the final weights once, not at each of their uses."""
+        return sample_weight.persist()
+
+    def evaluator(self, X, y_index, sample_weight, n_classes, fit_intercept, solver):
+        """Build the evaluator that sums over the chunks.
+
+        Parameters are those of
+        :meth:`sklearn_gd._data.InMemoryData.evaluator`.
+        """
+        y = y_index.astype(X.dtype) if n_classes == 2 else y_index
+        return DaskLogisticLoss(X, y, sample_weight, fit_intercept, n_classes)
+
+    def splittable(self, X, y):
+        """Refuse to split: the search over alpha runs on data in memory."""
+        raise ValueError(
+            "GDLogisticClassifierCV does not search on Dask arrays yet: it would "
+            "load X into this process. Fit GDLogisticClassifier in a GridSearchCV "
+            "on joblib's Dask backend, or compute X first (X.compute())."
+        )
+
+    def fitted(self, array):
+        """Fitted arrays of a Dask fit stay NumPy arrays."""
+        return array
+
+    def map_rows(self, predict, X, n_columns, dtype):
+        """Apply a prediction to each chunk of rows of X, lazily.
+
+        Parameters
+        ----------
+        predict : callable
+            ``predict(X_chunk) -> ndarray``, e.g. ``estimator.predict``.
+        X : dask.array.Array of shape (n_samples, n_features)
+            Samples.
+        n_columns : int or None
+            Number of columns of the result, or None for a 1-D result.
+        dtype : dtype
+            The dtype of the result.
+
+        Returns
+        -------
+        result : dask.array.Array of shape (n_samples,) or (n_samples, n_columns)
+            A lazy array: nothing is computed until asked.
+        """
+        X = X.rechunk({1: -1})
+        if n_columns is None:
+            return X.map_blocks(predict, drop_axis=1, dtype=dtype)
+        return X.map_blocks(predict, chunks=(X.chunks[0], (n_columns,)), dtype=dtype)
+
+
+def _aligned(X, y, sample_weight):
+    """Check X's shape and dtype; chunk y and the weights as X's rows."""
     import dask.array as da
 
-    if estimator.solver != "vectorized":
-        raise ValueError(
-            "solver='loop' runs Python loops over a NumPy array and cannot "
-            "fit a Dask array: use solver='vectorized', or compute X first."
-        )
     if X.ndim != 2:
         raise ValueError(f"Expected a 2-D Dask array X, got {X.ndim} dimensions.")
     if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
@@ -101,10 +195,14 @@ def validate_fit_data(estimator, X, y, sample_weight):
         if sample_weight is None
         else _as_rows(sample_weight, row_chunks, "sample_weight").astype(dtype)
     )
-    # Chunks that arrive misaligned in memory make NumPy skip BLAS (16x
-    # slower products): make each one C-contiguous and aligned, once.
-    X = X.map_blocks(np.require, requirements="CA", dtype=dtype)
-    X, y, sample_weight = dask.persist(X, y, sample_weight)
+    return X, y, sample_weight
+
+
+def _check_finite(X, sample_weight):
+    """Refuse NaN or infinite values and negative weights, in one pass."""
+    import dask
+    import dask.array as da
+
     finite, finite_weights, negative = dask.compute(
         da.isfinite(X).all(),
         da.isfinite(sample_weight).all(),
@@ -116,10 +214,6 @@ def validate_fit_data(estimator, X, y, sample_weight):
         raise ValueError("Input sample_weight contains NaN or infinity.")
     if negative:
         raise ValueError("Negative values in data passed to sample_weight.")
-    estimator.n_features_in_ = X.shape[1]
-    if hasattr(estimator, "feature_names_in_"):
-        del estimator.feature_names_in_
-    return X, y, sample_weight
 
 
 def _as_rows(values, row_chunks, name):
@@ -135,86 +229,9 @@ def _as_rows(values, row_chunks, name):
     return values.rechunk((row_chunks,))
 
 
-def unique_labels(y):
-    """Return the distinct labels of a Dask y, as a NumPy array.
-
-    Parameters
-    ----------
-    y : dask.array.Array of shape (n_samples,)
-        Class labels.
-
-    Returns
-    -------
-    labels : ndarray of shape (n_labels,)
-        Each label once: checked as a NumPy y would be, they give the classes.
-    """
-    import dask.array as da
-
-    return np.asarray(da.unique(y).compute())
-
-
-def index_labels(y, classes):
-    """Index every label of a Dask y into the sorted classes.
-
-    Parameters
-    ----------
-    y : dask.array.Array of shape (n_samples,)
-        Class labels.
-    classes : ndarray of shape (n_classes,)
-        The sorted classes.
-
-    Returns
-    -------
-    y_index : dask.array.Array of shape (n_samples,)
-        Index of each label in ``classes``, persisted.
-    """
-    return y.map_blocks(_index_in, classes, dtype=np.intp).persist()
-
-
 def _index_in(labels, classes):
     """Index of each label in the sorted ``classes``."""
     return np.searchsorted(classes, labels)
-
-
-def class_counts(y_index, sample_weight, n_classes):
-    """Sum the weights of each class.
-
-    Parameters
-    ----------
-    y_index : dask.array.Array of shape (n_samples,)
-        Class indices.
-    sample_weight : dask.array.Array of shape (n_samples,)
-        Weights of the examples.
-    n_classes : int
-        Number of classes.
-
-    Returns
-    -------
-    counts : ndarray of shape (n_classes,)
-        The weighted counts, a NumPy array.
-    """
-    import dask.array as da
-
-    counts = da.bincount(y_index, weights=sample_weight, minlength=n_classes)
-    return np.asarray(counts.compute())
-
-
-def take(values, y_index):
-    """Look up ``values[y_index]`` chunk by chunk.
-
-    Parameters
-    ----------
-    values : ndarray of shape (n_classes,)
-        One value per class.
-    y_index : dask.array.Array of shape (n_samples,)
-        Class indices.
-
-    Returns
-    -------
-    taken : dask.array.Array of shape (n_samples,)
-        The value of each example's class.
-    """
-    return y_index.map_blocks(_take_from, values, dtype=values.dtype)
 
 
 def _take_from(index, values):
@@ -222,7 +239,7 @@ def _take_from(index, values):
     return values[index]
 
 
-class DaskLogisticLoss:
+class DaskLogisticLoss(_loss.Evaluator):
     """The cost J and its gradient, one accumulator per chunk of X.
 
     Parameters
@@ -235,14 +252,15 @@ class DaskLogisticLoss:
     sample_weight : dask.array.Array of shape (n_samples,)
         Weights ``s_i``, chunked as X's rows.
     fit_intercept : bool
-        Whether the last column of ``params`` is an intercept.
+        Whether the last column of the parameters is an intercept.
     n_classes : int
         Number of classes: 2 uses the sigmoid, more the softmax.
 
     Notes
     -----
-    Each call sends ``params`` (``n_outputs x n_dof`` numbers) to the chunks
-    and brings back one sum: X never moves after it was persisted.
+    Each call sends the stack of parameters (``n_candidates x n_outputs x
+    n_dof`` numbers) to the chunks and brings back one sum: X never moves
+    after it was persisted. The contract is :class:`sklearn_gd._loss.Evaluator`.
     """
 
     def __init__(self, X, y, sample_weight, fit_intercept, n_classes):
@@ -251,6 +269,7 @@ class DaskLogisticLoss:
         self.n_features = X.shape[1]
         self.fit_intercept = fit_intercept
         self.n_classes = n_classes
+        self.dtype = X.dtype
         # The targets and the weights (class weights folded in) are lazy
         # expressions of persisted arrays: computed once here, not per call.
         X, y, sample_weight = dask.persist(X, y, sample_weight)
@@ -268,23 +287,10 @@ class DaskLogisticLoss:
         self._delayed = dask.delayed
         self._threadpools = ThreadpoolController()
 
-    def __call__(self, params):
-        """Compute J and its gradient at ``params``.
-
-        Parameters
-        ----------
-        params : ndarray of shape (n_outputs, n_dof) or (n_candidates, n_outputs, n_dof)
-            Weights, followed by the intercept when ``fit_intercept``.
-
-        Returns
-        -------
-        cost : float or ndarray of shape (n_candidates,)
-            ``sum_i s_i L_i / sum_i s_i``.
-        grad : ndarray shaped like ``params``
-            The gradient of ``cost``.
-        """
+    def __call__(self, stack):
+        """Add up the chunks' accumulators; see :class:`sklearn_gd._loss.Evaluator`."""
         delayed = self._delayed
-        params = delayed(params)
+        params = delayed(stack)
         parts = [
             delayed(_chunk_sums)(
                 X_c, y_c, s_c, params, self.fit_intercept, self.n_classes
@@ -292,8 +298,8 @@ class DaskLogisticLoss:
             for X_c, y_c, s_c in self._chunks
         ]
         with _one_blas_thread_per_task(self._threadpools, len(parts)):
-            cost, grad = delayed(_add_pairs)(parts).compute()
-        return cost / self.weight_sum, grad / self.weight_sum
+            costs, grads = delayed(_add_pairs)(parts).compute()
+        return costs / self.weight_sum, grads / self.weight_sum
 
     def lipschitz_constant(self, l2_reg):
         """Bound the Lipschitz constant of the gradient, from per-chunk Gram matrices.
@@ -371,28 +377,3 @@ def _add_pairs(parts):
     """Add up the chunks' ``(cost_sum, grad_sum)`` pairs."""
     costs, grads = zip(*parts, strict=True)
     return sum(costs), sum(grads)
-
-
-def map_rows(method, X, n_columns, dtype):
-    """Apply a predict method of a fitted estimator to each chunk of rows.
-
-    Parameters
-    ----------
-    method : callable
-        ``method(X_chunk) -> ndarray``, e.g. ``estimator.predict``.
-    X : dask.array.Array of shape (n_samples, n_features)
-        Samples.
-    n_columns : int or None
-        Number of columns of the result, or None for a 1-D result.
-    dtype : dtype
-        The dtype of the result.
-
-    Returns
-    -------
-    result : dask.array.Array of shape (n_samples,) or (n_samples, n_columns)
-        A lazy array: nothing is computed until asked.
-    """
-    X = X.rechunk({1: -1})
-    if n_columns is None:
-        return X.map_blocks(method, drop_axis=1, dtype=dtype)
-    return X.map_blocks(method, chunks=(X.chunks[0], (n_columns,)), dtype=dtype)

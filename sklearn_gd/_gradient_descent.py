@@ -1,14 +1,17 @@
 """Step 4 of the seed and "repeat until convergence": one driver for every solver.
 
 The driver knows nothing about the model: it receives a callable
-``loss_gradient(params) -> (cost, grad)`` (Steps 1-3, computed by any solver),
-updates ``params -= alpha * grad``, optionally applies a proximal step for a
-non-smooth term, records the cost, stops on ``tol``, and detects divergence.
+``loss_gradient(stack, which) -> (costs, grads)`` (Steps 1-3 for a stack of
+candidates, computed by any evaluator), updates ``params -= alpha * grad``,
+optionally applies a proximal step for a non-smooth term, records the costs,
+stops on ``tol``, and detects divergence. How each candidate ended is data (a
+:class:`Status`), which :func:`report` turns into the error and warnings.
 """
 
 import time
 import warnings
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -16,6 +19,73 @@ from sklearn.exceptions import ConvergenceWarning
 # A rise of the cost smaller than this many float64 or float32 round-offs
 # (relative, at least 1e-12) is round-off, not a rise.
 _RISE_EPS = 64
+
+
+class Status(IntEnum):
+    """How a candidate's run ended: the outcome as data, not prose.
+
+    :func:`report` turns it into an error or warnings.
+    """
+
+    RUNNING = 0
+    CONVERGED = 1
+    MAX_ITER = 2
+    STOPPED = 3
+    COST_NOT_FINITE = 4
+    GRADIENT_NOT_FINITE = 5
+    PARAMS_NOT_FINITE = 6
+
+
+_DIVERGED = (
+    Status.COST_NOT_FINITE,
+    Status.GRADIENT_NOT_FINITE,
+    Status.PARAMS_NOT_FINITE,
+)
+
+
+@dataclass
+class CandidateRun:
+    """What :func:`descend_candidates` returns, one entry per candidate.
+
+    Attributes
+    ----------
+    params : ndarray of shape (n_candidates, ...)
+        Parameters after each candidate's last update (the last finite ones
+        for a diverged candidate).
+    cost_history : ndarray of shape (max_iter, n_candidates)
+        J before each update; NaN where it was not finite and after a
+        candidate stopped.
+    n_iter : ndarray of shape (n_candidates,)
+        Iterations each candidate ran (evaluations of its cost).
+    status : ndarray of shape (n_candidates,)
+        How each candidate ended, a :class:`Status` value.
+    last_cost : ndarray of shape (n_candidates,)
+        The cost of each candidate's last evaluation (finite or not).
+    rose_at : ndarray of shape (n_candidates,)
+        First iteration at which the cost rose, or -1.
+    largest_gradient : ndarray of shape (n_candidates,)
+        Largest absolute component of the last gradient (mapping).
+    alphas : ndarray of shape (n_candidates,)
+        The step size of each candidate.
+    """
+
+    params: np.ndarray
+    cost_history: np.ndarray
+    n_iter: np.ndarray
+    status: np.ndarray
+    last_cost: np.ndarray
+    rose_at: np.ndarray
+    largest_gradient: np.ndarray
+    alphas: np.ndarray
+
+    @property
+    def diverged(self):
+        """Whether each candidate diverged: a cost, gradient or parameter not finite."""
+        return np.isin(self.status, _DIVERGED)
+
+    def history(self, c):
+        """Return candidate ``c``'s cost history, ``n_iter[c]`` entries long."""
+        return self.cost_history[: self.n_iter[c], c].copy()
 
 
 def gradient_descent(
@@ -30,6 +100,8 @@ def gradient_descent(
     callback=None,
 ):
     r"""Minimise an objective by batch (proximal) gradient descent.
+
+    One candidate of :func:`descend_candidates`, reported by :func:`report`.
 
     Parameters
     ----------
@@ -75,7 +147,7 @@ def gradient_descent(
     Warns
     -----
     ConvergenceWarning
-        Once if the cost rose during the run, and if ``max_iter`` was reached
+        If the cost rose during the run, and if ``max_iter`` was reached
         with ``tol > 0`` before the gradient fell below ``tol``.
 
     Notes
@@ -87,7 +159,7 @@ def gradient_descent(
             (\theta - \alpha \nabla f(\theta)),
 
     with :math:`f` the smooth part and :math:`g` the non-smooth part of J
-    (identity when ``prox`` is None: the seed's plain update).
+    (identity when ``prox`` is None: the plain update of the algorithm).
 
     Examples
     --------
@@ -102,8 +174,13 @@ def gradient_descent(
     >>> n_iter, bool(np.abs(params).max() < 1e-6)
     (23, True)
     """
+
+    def stacked(stack, which):
+        cost, grad = loss_gradient(stack[0])
+        return np.array([cost]), grad[None]
+
     run = descend_candidates(
-        lambda stack, which: _one(loss_gradient(stack[0])),
+        stacked,
         np.asarray(params)[None],
         alphas=[alpha],
         max_iter=max_iter,
@@ -114,71 +191,8 @@ def gradient_descent(
         verbose=verbose,
         callback=None if callback is None else lambda k, stack: callback(k, stack[0]),
     )
-    n_iter = int(run.n_iter[0])
-    cost_history = run.cost_history[:n_iter, 0]
-    if run.diverged_at[0] >= 0:
-        raise _divergence_error(int(run.diverged_at[0]), alpha, run.diverged_what[0])
-    if tol > 0 and n_iter == max_iter and not run.converged[0]:
-        warnings.warn(
-            f"Gradient descent reached max_iter={max_iter} before the largest "
-            f"gradient component ({run.largest_gradient[0]:.3g}) fell below "
-            f"tol={tol}. Increase max_iter, or try a larger alpha or "
-            "alpha='auto'.",
-            ConvergenceWarning,
-            stacklevel=5,
-        )
-    rose_at = int(run.rose_at[0])
-    if rose_at >= 0:
-        warnings.warn(
-            f"The cost rose at iteration {rose_at + 1} (from "
-            f"{cost_history[rose_at - 1]:.6g} to {cost_history[rose_at]:.6g}) "
-            f"with alpha={alpha!r}: the learning rate is too large for this "
-            "data. Try a smaller alpha or alpha='auto'.",
-            ConvergenceWarning,
-            stacklevel=5,
-        )
-    return run.params[0], cost_history, n_iter
-
-
-def _one(cost_grad):
-    """Give one candidate's ``(cost, grad)`` a leading candidate axis."""
-    cost, grad = cost_grad
-    return np.array([cost]), grad[None]
-
-
-@dataclass
-class CandidateRun:
-    """What :func:`descend_candidates` returns, one entry per candidate.
-
-    Attributes
-    ----------
-    params : ndarray of shape (n_candidates, ...)
-        Parameters after each candidate's last update (the last finite ones
-        for a diverged candidate).
-    cost_history : ndarray of shape (max_iter, n_candidates)
-        J before each update; NaN after a candidate stopped.
-    n_iter : ndarray of shape (n_candidates,)
-        Iterations each candidate ran.
-    converged : ndarray of shape (n_candidates,)
-        Whether the candidate stopped on ``tol``.
-    diverged_at : ndarray of shape (n_candidates,)
-        Zero-based iteration at which the candidate diverged, or -1.
-    diverged_what : list of str
-        What became non-finite, for diverged candidates ('' otherwise).
-    rose_at : ndarray of shape (n_candidates,)
-        First iteration at which the cost rose, or -1.
-    largest_gradient : ndarray of shape (n_candidates,)
-        Largest absolute component of the last gradient (mapping).
-    """
-
-    params: np.ndarray
-    cost_history: np.ndarray
-    n_iter: np.ndarray
-    converged: np.ndarray
-    diverged_at: np.ndarray
-    diverged_what: list
-    rose_at: np.ndarray
-    largest_gradient: np.ndarray
+    report([run], [f"alpha={alpha!r}"], max_iter=max_iter, tol=tol)
+    return run.params[0], run.history(0), int(run.n_iter[0])
 
 
 def descend_candidates(
@@ -242,101 +256,198 @@ def descend_candidates(
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_gd._gradient_descent import descend_candidates
+    >>> from sklearn_gd._gradient_descent import Status, descend_candidates
     >>> def quadratics(stack, which):
     ...     return (stack**2).sum(axis=1), 2 * stack
     >>> run = descend_candidates(quadratics, np.ones((3, 2)),
     ...     alphas=[0.25, 0.5, 1.5], max_iter=50, tol=1e-6)
-    >>> run.n_iter.tolist(), run.converged.tolist()
-    ([22, 2, 50], [True, True, False])
+    >>> run.n_iter.tolist(), [Status(status).name for status in run.status]
+    ([22, 2, 50], ['CONVERGED', 'CONVERGED', 'MAX_ITER'])
     >>> run.rose_at.tolist()
     [-1, -1, 1]
     """
-    params = np.array(params, copy=True)
-    n_candidates = len(params)
-    alphas = np.asarray(alphas, dtype=float)
-    per_candidate = (-1,) + (1,) * (params.ndim - 1)
-    rise_rtol = max(1e-12, _RISE_EPS * float(np.finfo(params.dtype).eps))
-    cost_history = np.full((max_iter, n_candidates), np.nan)
-    n_iter = np.zeros(n_candidates, dtype=int)
-    converged = np.zeros(n_candidates, dtype=bool)
-    diverged_at = np.full(n_candidates, -1)
-    diverged_what = [""] * n_candidates
-    rose_at = np.full(n_candidates, -1)
-    largest_gradient = np.full(n_candidates, np.inf)
-    active = np.arange(n_candidates)
+    run = _setup(params, alphas, max_iter)
+    active = np.arange(len(run.params))
     progress = _Progress(verbose, max_iter)
     for k in range(max_iter):
-        stack = params[active]
-        steps = alphas[active].reshape(per_candidate)
-        # A diverging run overflows on its way to inf; its status says so.
+        stack = run.params[active]
+        steps = run.alphas[active].reshape((-1,) + (1,) * (stack.ndim - 1))
+        # Update: a diverging run overflows on its way to inf; its status says so.
         with np.errstate(over="ignore", invalid="ignore"):
             costs, grads = loss_gradient(stack, active)
             new_stack = stack - steps * grads
             if prox is not None:
-                new_stack = prox(new_stack, alphas[active], active)
-        n_iter[active] = k + 1
-        finite = np.isfinite(costs) & np.isfinite(grads).reshape(len(active), -1).all(1)
-        for c in active[~finite]:
-            diverged_at[c] = k
-            diverged_what[c] = f"the cost became {costs[active == c][0]}"
-        cost_history[k, active] = np.where(finite, costs, np.nan)
-        if k > 0:
-            previous = cost_history[k - 1, active]
-            rose = finite & (costs - previous > rise_rtol * np.abs(previous))
-            first_rise = active[rose & (rose_at[active] < 0)]
-            rose_at[first_rise] = k
-
+                new_stack = prox(new_stack, run.alphas[active], active)
+        finite = _record(run, k, active, costs, grads)
+        # Check convergence on the gradient (mapping) of the parameters evaluated.
         mapping = grads if prox is None else (stack - new_stack) / steps
         largest = np.abs(mapping).reshape(len(active), -1).max(axis=1, initial=0.0)
-        largest_gradient[active] = largest
+        run.largest_gradient[active] = largest
         progress.report(k, costs[finite], largest[finite], len(active))
         done = finite & (tol > 0) & (largest <= tol)
-        converged[active[done]] = True
+        run.status[active[done]] = Status.CONVERGED
         updated = finite & ~done
         bad = updated & ~np.isfinite(new_stack).reshape(len(active), -1).all(1)
-        for c in active[bad]:
-            diverged_at[c] = k
-            diverged_what[c] = "a parameter became non-finite"
+        run.status[active[bad]] = Status.PARAMS_NOT_FINITE
         keep = updated & ~bad
-        params[active[keep]] = new_stack[keep]
+        run.params[active[keep]] = new_stack[keep]
         active = active[keep]
-        if not len(active) or (callback is not None and callback(k, params)):
+        if not len(active):
             break
+        if callback is not None and callback(k, run.params):
+            run.status[active] = Status.STOPPED
+            break
+    # Finalize: whoever is still running ran out of iterations.
+    run.status[run.status == Status.RUNNING] = Status.MAX_ITER
     progress.report(k, costs[finite], largest[finite], len(active), last=True)
+    return run
+
+
+def _setup(params, alphas, max_iter):
+    """Make the :class:`CandidateRun` that :func:`descend_candidates` fills in."""
+    params = np.array(params, copy=True)
+    n_candidates = len(params)
     return CandidateRun(
-        params,
-        cost_history,
-        n_iter,
-        converged,
-        diverged_at,
-        diverged_what,
-        rose_at,
-        largest_gradient,
+        params=params,
+        cost_history=np.full((max_iter, n_candidates), np.nan),
+        n_iter=np.zeros(n_candidates, dtype=int),
+        status=np.full(n_candidates, Status.RUNNING, dtype=int),
+        last_cost=np.full(n_candidates, np.nan),
+        rose_at=np.full(n_candidates, -1),
+        largest_gradient=np.full(n_candidates, np.inf),
+        alphas=np.asarray(alphas, dtype=float),
     )
 
 
-def _divergence_error(k, alpha, what):
-    """Build the error raised when gradient descent diverges.
+def _record(run, k, active, costs, grads):
+    """Record iteration ``k`` of the running candidates; return which were finite.
+
+    A candidate whose cost or gradient is not finite gets its status; a
+    finite cost goes into the history, and a rise above round-off is noted.
+    """
+    run.n_iter[active] = k + 1
+    run.last_cost[active] = costs
+    finite_cost = np.isfinite(costs)
+    finite = finite_cost & np.isfinite(grads).reshape(len(active), -1).all(1)
+    run.status[active[~finite_cost]] = Status.COST_NOT_FINITE
+    run.status[active[finite_cost & ~finite]] = Status.GRADIENT_NOT_FINITE
+    run.cost_history[k, active] = np.where(finite, costs, np.nan)
+    if k > 0:
+        rise_rtol = max(1e-12, _RISE_EPS * float(np.finfo(run.params.dtype).eps))
+        previous = run.cost_history[k - 1, active]
+        rose = finite & (costs - previous > rise_rtol * np.abs(previous))
+        first_rise = active[rose & (run.rose_at[active] < 0)]
+        run.rose_at[first_rise] = k
+    return finite
+
+
+def report(runs, labels, *, max_iter, tol, search=False, stacklevel=3):
+    """Turn the outcome of runs into an error and warnings, in one place.
 
     Parameters
     ----------
-    k : int
-        Zero-based iteration at which it happened.
-    alpha : float
-        The learning rate in use.
-    what : str
-        What became non-finite.
+    runs : list of CandidateRun
+        The runs, e.g. one per fold of a cross-validation, all with the same
+        candidates.
+    labels : list of str
+        How to name each candidate in a message, e.g. ``"alpha=0.1"``.
+    max_iter : int
+        The iteration limit the runs had.
+    tol : float
+        Their tolerance; with ``0`` reaching ``max_iter`` is expected.
+    search : bool, default=False
+        False for a single fit: a divergence raises, a rise and reaching
+        ``max_iter`` warn. True for a search over candidates: diverged
+        candidates and unconverged ones are each listed in one warning, and
+        rises are not warned about (a search tries steps too large on
+        purpose; the histories show them).
+    stacklevel : int, default=3
+        Passed to :func:`warnings.warn`.
 
-    Returns
-    -------
-    error : ValueError
-        The error, naming the iteration, alpha and what to try.
+    Raises
+    ------
+    ValueError
+        When a single fit diverged: where, with which step, and what to try.
     """
+    if not search:
+        run = runs[0]
+        if run.diverged[0]:
+            raise _divergence_error(run, 0, labels[0])
+        if run.rose_at[0] >= 0:  # it happened before max_iter was reached
+            _warn(_rise_message(run, 0, labels[0]), stacklevel)
+        if tol > 0 and run.status[0] == Status.MAX_ITER:
+            _warn(_max_iter_message(run, 0, max_iter, tol), stacklevel)
+        return
+    diverged = {}
+    unconverged = set()
+    for fold, run in enumerate(runs):
+        for c in np.flatnonzero(run.diverged):
+            diverged.setdefault(
+                c,
+                f"{labels[c]} (fold {fold}): diverged at iteration "
+                f"{run.n_iter[c]}: {_what(run, c)}",
+            )
+        if tol > 0:
+            unconverged.update(np.flatnonzero(run.status == Status.MAX_ITER))
+    if diverged:
+        _warn(
+            "Some candidates diverged and score NaN; they are never chosen:\n"
+            + "\n".join(diverged[c] for c in sorted(diverged)),
+            stacklevel,
+        )
+    if unconverged:
+        names = "; ".join(labels[c] for c in sorted(unconverged))
+        _warn(
+            f"These candidates reached max_iter={max_iter} before tol on some "
+            f"fold: {names}. Increase max_iter.",
+            stacklevel,
+        )
+
+
+def _warn(message, stacklevel):
+    warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel + 1)
+
+
+def _what(run, c):
+    """Say what became non-finite when candidate ``c`` diverged."""
+    status, cost = run.status[c], run.last_cost[c]
+    if status == Status.COST_NOT_FINITE:
+        return f"the cost became {cost}"
+    if status == Status.GRADIENT_NOT_FINITE:
+        return f"the gradient became non-finite (the cost was {cost:.6g})"
+    return "a parameter became non-finite"
+
+
+def _divergence_error(run, c, label):
+    """Build the error raised when a single fit diverges."""
+    alpha = run.alphas[c]
     return ValueError(
-        f"Gradient descent diverged at iteration {k + 1} with alpha={alpha!r}: "
-        f"{what}. Try a smaller alpha (e.g. {alpha / 10:.3g}), alpha='auto', "
-        "or standardising X (e.g. StandardScaler in a Pipeline)."
+        f"Gradient descent diverged at iteration {run.n_iter[c]} with {label}: "
+        f"{_what(run, c)}. Try a smaller alpha (e.g. {alpha / 10:.3g}), "
+        "alpha='auto', or standardising X (e.g. StandardScaler in a Pipeline)."
+    )
+
+
+def _rise_message(run, c, label):
+    k = run.rose_at[c]
+    before, after = run.cost_history[k - 1, c], run.cost_history[k, c]
+    return (
+        f"The cost rose at iteration {k + 1} (from {before:.6g} to {after:.6g}) "
+        f"with {label}: the learning rate is too large for this data. Try a "
+        "smaller alpha or alpha='auto'."
+    )
+
+
+def _max_iter_message(run, c, max_iter, tol):
+    advice = (
+        "Increase max_iter."
+        if run.rose_at[c] >= 0
+        else "Increase max_iter, or try a larger alpha or alpha='auto'."
+    )
+    return (
+        f"Gradient descent reached max_iter={max_iter} before the largest "
+        f"gradient component ({run.largest_gradient[c]:.3g}) fell below "
+        f"tol={tol}. {advice}"
     )
 
 

@@ -4,28 +4,17 @@ from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.utils._array_api import (
-    _is_numpy_namespace,
-    _matching_numpy_dtype,
-    check_same_namespace,
-    get_namespace,
-    get_namespace_and_device,
-    move_to,
-)
+from sklearn.utils._array_api import get_namespace
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sklearn_gd import _dask, _loop, _loss
+from sklearn_gd import _loss
 from sklearn_gd._callbacks import CallbackSupportMixin, IterationCallbacks
-from sklearn_gd._gradient_descent import gradient_descent
+from sklearn_gd._data import check_same_namespace, data_kind, to_numpy
+from sklearn_gd._gradient_descent import report
+from sklearn_gd._loss import split_params
+from sklearn_gd._problem import build_problem
 
 
 class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -229,7 +218,7 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             raise
 
     def _fit(self, X, y, sample_weight):
-        """Validate, build the objective, run gradient descent, store the result.
+        """Validate, encode labels, build, descend, report, store.
 
         Parameters
         ----------
@@ -246,340 +235,95 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             The fitted estimator.
         """
         user_weights = sample_weight
-        if _dask.is_dask_array(X):
-            X, y, sample_weight = _dask.validate_fit_data(self, X, y, sample_weight)
-            # The labels are checked and sorted as a NumPy y's are, once each.
-            classes, _ = _encode_labels(_dask.unique_labels(y))
-            y_index = _dask.index_labels(y, classes)
-        else:
-            X, y = _validate_fit_data(self, X, y)
-            if _foreign_namespace(X)[0] is not None:
-                # Labels and weights are O(n_samples): they are prepared in
-                # NumPy, then moved to X's device once.
-                y, sample_weight = _to_numpy(y), _to_numpy(sample_weight)
-            classes, y_index = _encode_labels(y)
-        sample_weight = self._sample_weight(X, y, y_index, classes, sample_weight)
-        l2_reg, l1_reg = _loss.penalty_strengths(
-            self.C, self.l1_ratio, float(sample_weight.sum())
+        kind = data_kind(X)
+        X, y, sample_weight = kind.validate(self, X, y, sample_weight)
+        problem = build_problem(
+            kind,
+            X,
+            y,
+            sample_weight,
+            alphas=[self.alpha],
+            Cs=[self.C],
+            l1_ratio=self.l1_ratio,
+            fit_intercept=self.fit_intercept,
+            class_weight=self.class_weight,
+            solver=self.solver,
+            previous=self._previous_fit(),
         )
-        data_term = self._data_term(X, y_index, sample_weight, len(classes))
-        loss_gradient = partial(
-            _loss.penalized_loss_gradient,
-            loss_gradient=data_term,
-            l2_reg=l2_reg,
-            l1_reg=l1_reg,
-            n_features=X.shape[1],
-        )
-        prox = (
-            partial(_loss.prox_l1, l1_reg=l1_reg, n_features=X.shape[1])
-            if l1_reg
-            else None
-        )
-        alpha = self._learning_rate(X, sample_weight, len(classes), l2_reg, data_term)
-        start = self._initial_params(classes, X.shape[1], _numpy_dtype(X))
-
         # scikit-learn's callbacks: the fit is a task, each iteration a subtask
         # (reported only when callbacks are set: it costs per iteration).
         context = self._init_callback_context(max_subtasks=self.max_iter + 1)
         metadata = {} if user_weights is None else {"sample_weight": user_weights}
         hook_args = {"estimator": self, "X": X, "y": y, "metadata": metadata}
         context.call_on_fit_task_begin(**hook_args)
-        callbacks = (
-            IterationCallbacks(
-                context,
-                self,
-                X,
-                y,
-                metadata,
-                start,
-                partial(self._model_at, classes=classes),
+        callbacks = None
+        if hasattr(self, "_skl_callbacks"):
+            model_at = partial(
+                _fitted_attributes,
+                classes=problem.classes,
+                fit_intercept=self.fit_intercept,
             )
-            if hasattr(self, "_skl_callbacks")
-            else None
-        )
-        params, cost_history, n_iter = gradient_descent(
-            loss_gradient,
-            start,
-            alpha=alpha,
+            callbacks = IterationCallbacks(
+                context, self, X, y, metadata, problem.start[0], model_at
+            )
+        run = problem.descend(
             max_iter=self.max_iter,
             tol=self.tol,
-            prox=prox,
             verbose=self.verbose,
-            callback=callbacks,
+            callback=None if callbacks is None else _first_candidate(callbacks),
         )
         if callbacks is not None:
             callbacks.close()
-        self._store(classes, params, cost_history, n_iter, alpha)
-        self._move_fitted_arrays(X)
+        alpha = float(problem.alphas[0])
+        report(
+            [run],
+            [f"alpha={alpha!r}"],
+            max_iter=self.max_iter,
+            tol=self.tol,
+            stacklevel=5,  # the caller of fit
+        )
+        self._set_fitted(kind, problem.classes, run, alpha)
         context.call_on_fit_task_end(**hook_args, reconstruction_attributes={})
         return self
 
-    def _store(self, classes, params, cost_history, n_iter, alpha):
-        """Set the fitted attributes from the parameters gradient descent found.
+    def _previous_fit(self):
+        """Return the previous fit's classes and parameters for a warm start."""
+        if not (self.warm_start and hasattr(self, "coef_")):
+            return None
+        return tuple(to_numpy(a) for a in (self.classes_, self.coef_, self.intercept_))
+
+    def _set_fitted(self, kind, classes, run, alpha, c=0):
+        """Set the fitted attributes from candidate ``c`` of a run.
+
+        The one place that writes them, for :meth:`fit` and for the
+        candidates of :class:`~sklearn_gd.GDLogisticClassifierCV`.
 
         Parameters
         ----------
+        kind : InMemoryData, NamespaceData or DaskData
+            The kind of the training data: the arrays are put where it lives.
         classes : ndarray of shape (n_classes,)
             The class labels.
-        params : ndarray of shape (n_outputs, n_features + fit_intercept)
-            Weights, then the intercept if one was fitted.
-        cost_history : ndarray of shape (n_iter,)
-            J before each update.
-        n_iter : int
-            Iterations run.
+        run : CandidateRun
+            The run.
         alpha : float
-            The learning rate used.
+            The candidate's learning rate.
+        c : int, default=0
+            The candidate.
 
         Returns
         -------
         self : GDLogisticClassifier
             The fitted estimator.
         """
-        for name, value in self._model_at(params, classes).items():
-            setattr(self, name, value)
-        self.cost_history_ = cost_history
-        self.n_iter_ = n_iter
+        attributes = _fitted_attributes(run.params[c], classes, self.fit_intercept)
+        attributes["cost_history_"] = run.history(c)
+        for name, value in attributes.items():
+            setattr(self, name, kind.fitted(value))
+        self.n_iter_ = int(run.n_iter[c])
         self.alpha_ = alpha
+        self.n_features_in_ = attributes["coef_"].shape[1]
         return self
-
-    def _move_fitted_arrays(self, X):
-        """Put the fitted arrays in X's Array API namespace and on its device.
-
-        Parameters
-        ----------
-        X : array of shape (n_samples, n_features)
-            The training data; nothing moves for NumPy, sparse or Dask X.
-        """
-        xp, device = _foreign_namespace(X)
-        if xp is None:
-            return
-        for name in ("coef_", "intercept_", "cost_history_"):
-            setattr(self, name, move_to(getattr(self, name), xp=xp, device=device))
-        if self.classes_.dtype.kind in "biuf":  # strings stay in NumPy
-            self.classes_ = move_to(self.classes_, xp=xp, device=device)
-
-    def _sample_weight(self, X, y, y_index, classes, sample_weight):
-        """Validate the sample weights and fold the class weights into them.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            Training data.
-        y : ndarray of shape (n_samples,)
-            Class labels.
-        y_index : ndarray of shape (n_samples,)
-            Class indices into ``classes``.
-        classes : ndarray of shape (n_classes,)
-            The sorted unique labels.
-        sample_weight : array-like of shape (n_samples,) or None
-            The user's weights (checked already when X is a Dask array).
-
-        Returns
-        -------
-        sample_weight : ndarray of shape (n_samples,)
-            A new array: sample weights times class weights. A Dask array
-            when X is one; a NumPy array for X of other Array API namespaces.
-        """
-        dask = _dask.is_dask_array(X)
-        if not dask:
-            # y_index stands in for X: only the number of rows is needed.
-            sample_weight = _check_sample_weight(
-                sample_weight,
-                y_index,
-                dtype=_numpy_dtype(X),
-                ensure_non_negative=True,
-                copy=True,
-            )
-        class_weight = None
-        if self.class_weight == "balanced":
-            # scikit-learn's n_samples / (n_classes * count), with the counts
-            # weighted, as LogisticRegression does from scikit-learn 1.9 on.
-            counts = (
-                _dask.class_counts(y_index, sample_weight, len(classes))
-                if dask
-                else np.bincount(y_index, weights=sample_weight, minlength=len(classes))
-            )
-            class_weight = np.divide(
-                counts.sum(),
-                len(classes) * counts,
-                out=np.zeros_like(counts),
-                where=counts > 0,
-            )
-        elif self.class_weight is not None:
-            # y only serves to check the labels: the classes stand in for it.
-            class_weight = compute_class_weight(
-                self.class_weight, classes=classes, y=classes if dask else y
-            )
-        if class_weight is not None:
-            class_weight = class_weight.astype(sample_weight.dtype)
-            sample_weight = sample_weight * (
-                _dask.take(class_weight, y_index) if dask else class_weight[y_index]
-            )
-            if dask:  # final now: computed once, not at each of its uses
-                sample_weight = sample_weight.persist()
-        if not sample_weight.sum() > 0:
-            raise ValueError(
-                "The sample weights (times the class weights) sum to zero: "
-                "at least one example needs a positive weight."
-            )
-        return sample_weight
-
-    def _model_at(self, params, classes):
-        """Return the attributes that predict with the given parameters.
-
-        Parameters
-        ----------
-        params : ndarray of shape (n_outputs, n_features + fit_intercept)
-            Weights, then the intercept if one is fitted.
-        classes : ndarray of shape (n_classes,)
-            The class labels.
-
-        Returns
-        -------
-        attributes : dict
-            ``classes_``, ``coef_`` and ``intercept_`` (zeros when no
-            intercept is fitted), as new arrays.
-        """
-        n_features = params.shape[1] - int(self.fit_intercept)
-        return {
-            "classes_": classes,
-            "coef_": params[:, :n_features].copy(),
-            "intercept_": params[:, n_features].copy()
-            if self.fit_intercept
-            else np.zeros(params.shape[0], dtype=params.dtype),
-        }
-
-    def _data_term(self, X, y_index, sample_weight, n_classes):
-        """Choose the solver's Steps 1-3: the cost J and its gradient.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            Training data.
-        y_index : ndarray of shape (n_samples,)
-            Class indices into ``classes_``.
-        sample_weight : ndarray of shape (n_samples,)
-            Sample weights with the class weights folded in.
-        n_classes : int
-            Number of classes.
-
-        Returns
-        -------
-        data_term : callable
-            ``data_term(params) -> (cost, grad)``, without the penalty.
-        """
-        binary = n_classes == 2
-        y = y_index.astype(_numpy_dtype(X)) if binary else y_index
-        xp, device = _foreign_namespace(X)
-        if _dask.is_dask_array(X):
-            data_term = _dask.DaskLogisticLoss(
-                X, y, sample_weight, self.fit_intercept, n_classes
-            )
-        elif xp is not None:
-            y, sample_weight = move_to(y, sample_weight, xp=xp, device=device)
-            data_term = _loss.NamespaceLogisticLoss(
-                X,
-                y,
-                sample_weight,
-                self.fit_intercept,
-                n_classes,
-                xp,
-                device,
-                _to_numpy,
-            )
-        elif self.solver == "loop":
-            loop = (
-                _loop.binary_loss_gradient
-                if binary
-                else _loop.multinomial_loss_gradient
-            )
-            data_term = partial(
-                loop,
-                X=_loop.as_rows(X),
-                y=y.tolist(),
-                sample_weight=sample_weight.tolist(),
-                fit_intercept=self.fit_intercept,
-            )
-        else:
-            data_term = _loss.LogisticLoss(
-                X, y, sample_weight, self.fit_intercept, n_classes
-            )
-        return data_term
-
-    def _learning_rate(self, X, sample_weight, n_classes, l2_reg, data_term=None):
-        """Return ``alpha``, or ``1 / L`` for ``alpha='auto'``.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            Training data.
-        sample_weight : ndarray of shape (n_samples,)
-            Sample weights with the class weights folded in.
-        n_classes : int
-            Number of classes.
-        l2_reg : float
-            Factor of the L2 term.
-        data_term : callable, default=None
-            The data term; one that holds X elsewhere (on a device, in Dask
-            chunks) bounds the curvature itself, where X lives.
-
-        Returns
-        -------
-        alpha : float
-            The learning rate.
-        """
-        if self.alpha != "auto":
-            return float(self.alpha)
-        if hasattr(data_term, "lipschitz_constant"):
-            lipschitz = data_term.lipschitz_constant(l2_reg)
-        else:
-            lipschitz = _loss.lipschitz_constant(
-                X, sample_weight, self.fit_intercept, n_classes, l2_reg
-            )
-        if not np.isfinite(lipschitz):
-            raise ValueError(
-                "alpha='auto' cannot bound the curvature of the cost: the "
-                "squares of X's values overflow float64. Scale X, e.g. with "
-                "StandardScaler in a Pipeline, or pass a float alpha."
-            )
-        # L = 0 only when the gradient is zero everywhere: any step will do.
-        return 1.0 / float(lipschitz) if lipschitz > 0 else 1.0
-
-    def _initial_params(self, classes, n_features, dtype):
-        """Zeros, as in the textbook, or the previous fit's parameters.
-
-        Parameters
-        ----------
-        classes : ndarray of shape (n_classes,)
-            The labels of the data being fitted.
-        n_features : int
-            Number of features of that data.
-        dtype : dtype
-            The dtype of that data, float32 or float64.
-
-        Returns
-        -------
-        params : ndarray of shape (n_outputs, n_features + fit_intercept)
-            Weights, then the intercept if one is fitted.
-        """
-        n_outputs = 1 if len(classes) == 2 else len(classes)
-        params = np.zeros((n_outputs, n_features + int(self.fit_intercept)), dtype)
-        if self.warm_start and hasattr(self, "coef_"):
-            coef, intercept = _to_numpy(self.coef_), _to_numpy(self.intercept_)
-            if not (
-                np.array_equal(_to_numpy(self.classes_), classes)
-                and coef.shape == (n_outputs, n_features)
-            ):
-                raise ValueError(
-                    "warm_start=True needs the classes and number of features of "
-                    f"the previous fit ({self.classes_!r}, {self.coef_.shape[1]} "
-                    f"features); got {classes!r} and {n_features} features. "
-                    "Set warm_start=False to start from zero."
-                )
-            params[:, :n_features] = coef
-            if self.fit_intercept:
-                params[:, n_features] = intercept
-        return params
 
     def decision_function(self, X):
         """Compute the decision values ``z = X w + b``.
@@ -645,7 +389,7 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return self._predict_values(X, "predict_proba")
 
     def _predict_values(self, X, method):
-        """Compute what ``method`` returns, in X's namespace, or lazily for Dask.
+        """Compute what ``method`` returns, over X's rows where they live.
 
         Parameters
         ----------
@@ -658,188 +402,113 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Returns
         -------
         values : array
-            The method's result.
+            The method's result; lazy for a Dask X.
         """
         check_is_fitted(self)
-        if _dask.is_dask_array(X):
-            n_classes = len(self.classes_)
-            binary = n_classes == 2
-            n_columns, dtype = {
-                "decision_function": (None if binary else n_classes, self.coef_.dtype),
-                "predict": (None, self.classes_.dtype),
-            }.get(method, (n_classes, self.coef_.dtype))
-            return _dask.map_rows(getattr(self, method), X, n_columns, dtype)
-        check_same_namespace(X, self, attribute="coef_", method=method)
-        xp, _ = get_namespace(X)
-        X = validate_data(
-            self, X, reset=False, accept_sparse="csr", dtype=[xp.float64, xp.float32]
-        )
-        z = X @ self.coef_.T + self.intercept_
-        binary = z.shape[1] == 1
-        if binary:
-            z = z[:, 0]
-        if method == "decision_function":
-            return z
-        if method == "predict":
-            index = xp.astype(z > 0, xp.int64) if binary else xp.argmax(z, axis=1)
-            if isinstance(self.classes_, np.ndarray):
-                return self.classes_[_to_numpy(index)]
-            return xp.take(self.classes_, index, axis=0)
-        if binary:
-            z = xp.stack([-z, z], axis=1)
-            log_proba = _loss.log_sigmoid(z, xp)
-        else:
-            log_proba = _loss.log_softmax(z, xp)
-        return log_proba if method == "predict_log_proba" else xp.exp(log_proba)
+        n_classes = self.classes_.shape[0]
+        n_columns, dtype = {
+            "decision_function": (None if n_classes == 2 else n_classes, None),
+            "predict": (None, self.classes_.dtype),
+        }.get(method, (n_classes, None))
+        predict = partial(_predict, self, method=method)
+        return data_kind(X).map_rows(predict, X, n_columns, dtype or self.coef_.dtype)
 
 
-def _validate_fit_data(estimator, X, y):
-    """Validate X and y for ``fit``, setting ``n_features_in_`` and names.
+def _first_candidate(callback):
+    """Give a per-fit callback the parameters of the one candidate of a stack."""
+    return lambda k, stack: callback(k, stack[0])
+
+
+def _fitted_attributes(params, classes, fit_intercept):
+    """Return the attributes that predict with the given parameters.
 
     Parameters
     ----------
-    estimator : estimator with a ``solver`` parameter
-        The estimator being fitted.
-    X : array-like or sparse matrix of shape (n_samples, n_features)
-        Training data.
-    y : array-like of shape (n_samples,)
-        Class labels.
-
-    Returns
-    -------
-    X : ndarray or CSR matrix of shape (n_samples, n_features)
-        float64, or float32 kept as it is for the vectorized solver.
-    y : ndarray of shape (n_samples,)
-        The labels.
-    """
-    xp, _ = get_namespace(X)
-    if estimator.solver == "loop" and not _is_numpy_namespace(xp):
-        raise ValueError(
-            "solver='loop' runs Python loops over NumPy arrays; X is an array "
-            f"of {xp.__name__}. Use solver='vectorized', which fits arrays of "
-            "any Array API namespace where they are, or convert X to NumPy."
-        )
-    return validate_data(
-        estimator,
-        X,
-        y,
-        accept_sparse="csr",
-        # The loop solver computes in Python floats, which are float64.
-        dtype=[xp.float64, xp.float32]
-        if estimator.solver == "vectorized"
-        else np.float64,
-    )
-
-
-def _foreign_namespace(X):
-    """Return X's Array API namespace and device, unless X is NumPy-like.
-
-    Parameters
-    ----------
-    X : array or sparse matrix
-        Validated data.
-
-    Returns
-    -------
-    xp : namespace or None
-        The namespace (only under ``array_api_dispatch``); None for NumPy,
-        sparse and Dask arrays.
-    device : device or None
-        X's device.
-    """
-    if issparse(X) or _dask.is_dask_array(X):
-        return None, None
-    xp, _, device = get_namespace_and_device(X)
-    return (None, None) if _is_numpy_namespace(xp) else (xp, device)
-
-
-def _to_numpy(array):
-    """Copy an array of any namespace and device to a NumPy array on the CPU.
-
-    Parameters
-    ----------
-    array : array or None
-        An array; None and NumPy arrays are returned as they are.
-
-    Returns
-    -------
-    array : ndarray or None
-        The array in NumPy.
-    """
-    if array is None or isinstance(array, np.ndarray):
-        return array
-    return move_to(array, xp=np, device="cpu")
-
-
-def _numpy_dtype(X):
-    """Return the NumPy dtype matching X's dtype, in whatever namespace X is.
-
-    Parameters
-    ----------
-    X : array or sparse matrix
-        Validated data.
-
-    Returns
-    -------
-    dtype : numpy.dtype
-        float32 or float64.
-    """
-    return X.dtype if isinstance(X.dtype, np.dtype) else _matching_numpy_dtype(X)
-
-
-def _encode_labels(y):
-    """Check the targets and encode them as indices into the sorted classes.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples,)
-        Class labels.
-
-    Returns
-    -------
+    params : ndarray of shape (n_outputs, n_features + fit_intercept)
+        Weights, then the intercept if one is fitted.
     classes : ndarray of shape (n_classes,)
-        The sorted unique labels.
-    y_index : ndarray of shape (n_samples,)
-        Index of each label in ``classes``.
+        The class labels.
+    fit_intercept : bool
+        Whether the parameters hold an intercept.
 
-    Raises
-    ------
-    ValueError
-        If the labels are not class labels, mix types, or hold one class.
+    Returns
+    -------
+    attributes : dict
+        ``classes_``, ``coef_`` and ``intercept_`` (zeros when no intercept
+        is fitted), as new NumPy arrays.
     """
-    _check_label_types(y)
-    check_classification_targets(y)
-    classes, y_index = np.unique(y, return_inverse=True)
-    if len(classes) < 2:
-        raise ValueError(
-            "This solver needs samples of at least 2 classes in the data, "
-            f"but the data contains only one class: {classes[0]!r}."
-        )
-    return classes, y_index
+    coef, intercept = split_params(params, fit_intercept)
+    return {
+        "classes_": classes,
+        "coef_": coef.copy(),
+        "intercept_": np.zeros(len(params), params.dtype)
+        if intercept is None
+        else intercept.copy(),
+    }
 
 
-def _check_label_types(y):
-    """Reject labels that mix strings with other types.
-
-    scikit-learn's own check calls such a target "unknown" and suggests it may
-    be a regression target, which misleads; this says what is wrong.
+def fitted_candidate(params, kind, classes, run, c):
+    """Make the fitted classifier of candidate ``c`` of a search.
 
     Parameters
     ----------
-    y : ndarray of shape (n_samples,)
-        Class labels.
+    params : dict
+        The classifier's parameters (``alpha`` the candidate's step).
+    kind : InMemoryData or NamespaceData
+        The kind of the training data.
+    classes : ndarray of shape (n_classes,)
+        The class labels.
+    run : CandidateRun
+        The run the candidate was part of.
+    c : int
+        The candidate.
 
-    Raises
-    ------
-    ValueError
-        If ``y`` holds strings and non-strings together.
+    Returns
+    -------
+    model : GDLogisticClassifier
+        A fitted classifier, as :meth:`GDLogisticClassifier.fit` with those
+        parameters would have left it.
     """
-    if y.dtype != object:
-        return
-    is_str = np.array([isinstance(label, str) for label in y])
-    if is_str.any() and not is_str.all():
-        kinds = sorted({type(label).__name__ for label in y})
-        raise ValueError(
-            f"y mixes labels of different types ({', '.join(kinds)}): use "
-            "labels of one type, e.g. convert them all with y.astype(str)."
-        )
+    model = GDLogisticClassifier(**params)
+    return model._set_fitted(kind, classes, run, float(run.alphas[c]), c)
+
+
+def _predict(estimator, X, method):
+    """Compute a predict method's values on data in memory (or on a device).
+
+    Parameters
+    ----------
+    estimator : GDLogisticClassifier
+        The fitted estimator.
+    X : array-like of shape (n_samples, n_features)
+        Samples, not a Dask array (a Dask array is mapped chunk by chunk).
+    method : str
+        The method.
+
+    Returns
+    -------
+    values : array
+        The method's result, in X's namespace.
+    """
+    check_same_namespace(X, estimator, method)
+    xp, _ = get_namespace(X)
+    X = validate_data(
+        estimator, X, reset=False, accept_sparse="csr", dtype=[xp.float64, xp.float32]
+    )
+    z = X @ estimator.coef_.T + estimator.intercept_
+    binary = z.shape[1] == 1
+    if binary:
+        z = z[:, 0]
+    if method == "decision_function":
+        return z
+    classes = estimator.classes_
+    if method == "predict":
+        index = xp.astype(z > 0, xp.int64) if binary else xp.argmax(z, axis=1)
+        if isinstance(classes, np.ndarray):
+            return classes[to_numpy(index)]
+        return xp.take(classes, index, axis=0)
+    if binary:
+        log_proba = _loss.log_sigmoid(xp.stack([-z, z], axis=1), xp)
+    else:
+        log_proba = _loss.log_softmax(z, xp)
+    return log_proba if method == "predict_log_proba" else xp.exp(log_proba)

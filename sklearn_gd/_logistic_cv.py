@@ -1,29 +1,21 @@
 """Cross-validation over the learning rate, every candidate in one pass over X."""
 
-import warnings
-from numbers import Integral, Real
+from numbers import Integral
+from typing import NamedTuple
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
+from sklearn.utils._array_api import get_namespace
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sklearn_gd import _loss
-from sklearn_gd._gradient_descent import descend_candidates
-from sklearn_gd._logistic import (
-    GDLogisticClassifier,
-    _encode_labels,
-    _foreign_namespace,
-    _validate_fit_data,
-)
+from sklearn_gd._data import data_kind
+from sklearn_gd._gradient_descent import CandidateRun, report
+from sklearn_gd._logistic import GDLogisticClassifier, fitted_candidate
+from sklearn_gd._problem import build_problem, example_weights
 
 
 class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
@@ -133,19 +125,17 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
+        **{
+            name: constraint
+            for name, constraint in GDLogisticClassifier._parameter_constraints.items()
+            if name not in ("alpha", "C", "warm_start")
+        },
         "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "Cs": ["array-like"],
-        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "cv": ["cv_object"],
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
         "refit": ["boolean"],
-        "solver": [StrOptions({"vectorized", "loop"})],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "fit_intercept": ["boolean"],
-        "class_weight": [dict, StrOptions({"balanced"}), None],
         "n_jobs": [Integral, None],
-        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -180,7 +170,14 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     def __sklearn_tags__(self):
-        """Declare sparse (CSR) input as supported."""
+        """Declare sparse (CSR) input as supported.
+
+        Arrays of other Array API namespaces are fitted too, but the tag is
+        not set: the records of the search (``scores_``, ``cost_histories_``,
+        ...) are NumPy arrays, as ``GridSearchCV``'s ``cv_results_`` are,
+        where scikit-learn's Array API checks want every array attribute in
+        X's namespace.
+        """
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
@@ -192,7 +189,8 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data.
+            Training data: NumPy, CSR, or an array of another Array API
+            namespace under ``array_api_dispatch``.
         y : array-like of shape (n_samples,)
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -203,54 +201,75 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         self : GDLogisticClassifierCV
             The fitted estimator.
         """
-        X, y = _validate_fit_data(self, X, y)
-        xp, _ = _foreign_namespace(X)
-        if xp is not None:
-            raise ValueError(
-                "GDLogisticClassifierCV runs on NumPy arrays; X is an array of "
-                f"{xp.__name__}. Fit GDLogisticClassifier, which supports the "
-                "Array API, in a GridSearchCV, or convert X to NumPy."
-            )
-        classes, _ = _encode_labels(y)
-        if sample_weight is not None:
-            # Checked once here: the folds index into it.
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
-        alphas = self._alpha_grid(X, y, sample_weight)
+        kind = data_kind(X)
+        X, y, sample_weight = kind.validate(self, X, y, sample_weight)
+        X_split, y_split = kind.splittable(X, y)
+        classes, _ = kind.encode_labels(y)
+        alphas = self._alpha_grid(kind, X, y, sample_weight)
         Cs = np.asarray(self.Cs, dtype=float).ravel()
-        candidates = [(alpha, C) for alpha in alphas for C in Cs]
-        splits = list(check_cv(self.cv, y, classifier=True).split(X, y))
+        grid = [(alpha, C) for alpha in alphas for C in Cs]
+        splits = list(
+            check_cv(self.cv, y_split, classifier=True).split(X_split, y_split)
+        )
         folds = Parallel(n_jobs=self.n_jobs)(
-            delayed(self._fit_fold)(X, y, sample_weight, train, test, candidates)
+            delayed(self._fit_fold)(kind, X, y, sample_weight, train, test, grid)
             for train, test in splits
         )
-        shape = (len(splits), len(alphas), len(Cs))
-        self.alphas_ = alphas
-        self.scores_ = np.array([fold[0] for fold in folds]).reshape(shape)
-        self.n_iter_ = np.array([fold[2] for fold in folds]).reshape(shape)
-        self.cost_histories_ = _object_array([fold[1] for fold in folds], shape)
-        self.coefs_paths_ = _object_array([fold[4] for fold in folds], shape)
-        self._warn_about(candidates, [fold[3] for fold in folds])
-
-        # As GridSearchCV: the best mean score, ties to the first candidate in
-        # its order (C outer, alpha inner); a candidate with a NaN never wins.
-        mean = self.scores_.mean(axis=0).T.ravel()
-        best = int(np.argmax(np.where(np.isnan(mean), -np.inf, mean)))
-        self.C_ = float(Cs[best // len(alphas)])
-        self.alpha_ = float(alphas[best % len(alphas)])
-        self.classes_ = classes
+        report(
+            [fold.run for fold in folds],
+            [f"alpha={alpha:.4g}, C={C:g}" for alpha, C in grid],
+            max_iter=self.max_iter,
+            tol=self.tol,
+            search=True,
+            stacklevel=4,  # the caller of fit
+        )
+        self._store_search(folds, alphas, Cs)
+        self.classes_ = kind.fitted(classes)
         if self.refit:
-            self.best_estimator_ = self._classifier(self.alpha_, self.C_).fit(
-                X, y, sample_weight=sample_weight
-            )
+            self.best_estimator_ = GDLogisticClassifier(
+                **self._candidate_params(self.alpha_, self.C_)
+            ).fit(X, y, sample_weight=sample_weight)
             for name in ("coef_", "intercept_", "cost_history_"):
                 setattr(self, name, getattr(self.best_estimator_, name))
         return self
 
-    def _classifier(self, alpha, C):
-        """Make the :class:`GDLogisticClassifier` of one candidate."""
-        return GDLogisticClassifier(
+    def _store_search(self, folds, alphas, Cs):
+        """Arrange the folds' results by (fold, alpha, C) and choose the best.
+
+        As GridSearchCV: the best mean score, ties to the first candidate in
+        its order (C outer, alpha inner); a candidate with a NaN never wins.
+        The grid's own order is alpha outer, C inner.
+        """
+        shape = (len(folds), len(alphas), len(Cs))
+        runs = [fold.run for fold in folds]
+
+        def arrange(values):
+            return np.asarray(values).reshape(shape)
+
+        self.alphas_ = alphas
+        self.Cs_ = Cs
+        self.scores_ = arrange([fold.scores for fold in folds])
+        self.n_iter_ = arrange([run.n_iter for run in runs])
+        self.cost_histories_ = arrange(
+            _objects([run.history(c) for c in range(len(run.n_iter))] for run in runs)
+        )
+        self.coefs_paths_ = arrange(
+            _objects(
+                [
+                    None if d else p
+                    for d, p in zip(run.diverged, run.params, strict=True)
+                ]
+                for run in runs
+            )
+        )
+        mean = self.scores_.mean(axis=0).T.ravel()
+        best = int(np.argmax(np.where(np.isnan(mean), -np.inf, mean)))
+        self.C_ = float(Cs[best // len(alphas)])
+        self.alpha_ = float(alphas[best % len(alphas)])
+
+    def _candidate_params(self, alpha, C):
+        """Return the parameters of the GDLogisticClassifier of one candidate."""
+        return dict(
             solver=self.solver,
             alpha=alpha,
             C=C,
@@ -262,7 +281,22 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
             verbose=self.verbose,
         )
 
-    def _alpha_grid(self, X, y, sample_weight):
+    def _problem(self, kind, X, y, sample_weight, grid):
+        """Build the problem of every candidate of the grid on some data."""
+        return build_problem(
+            kind,
+            X,
+            y,
+            sample_weight,
+            alphas=[alpha for alpha, _ in grid],
+            Cs=[C for _, C in grid],
+            l1_ratio=self.l1_ratio,
+            fit_intercept=self.fit_intercept,
+            class_weight=self.class_weight,
+            solver=self.solver,
+        )
+
+    def _alpha_grid(self, kind, X, y, sample_weight):
         """Return the learning rates to try, as floats."""
         if not isinstance(self.alphas, Integral):
             alphas = np.asarray(self.alphas, dtype=float).ravel()
@@ -272,209 +306,70 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
                     "Pass an int for a grid around the alpha='auto' step."
                 )
             return alphas
-        step = (
-            self._classifier("auto", np.inf)
-            .set_params(max_iter=1, tol=0, verbose=0)
-            .fit(X, y, sample_weight=sample_weight)
-            .alpha_
-        )
+        step = self._problem(kind, X, y, sample_weight, [("auto", np.inf)]).alphas[0]
         factors = np.geomspace(0.1, 10.0, self.alphas) if self.alphas > 1 else [1.0]
         return step * np.asarray(factors)
 
-    def _fit_fold(self, X, y, sample_weight, train, test, candidates):
-        """Fit all candidates on one training fold and score them on its test fold.
+    def _fit_fold(self, kind, X, y, sample_weight, train, test, grid):
+        """Descend every candidate on one training fold, score it on the test fold.
 
         Parameters
         ----------
+        kind : InMemoryData or NamespaceData
+            The kind of the data.
         X, y, sample_weight : arrays
-            All the data; ``sample_weight`` may be None.
+            All the data, validated.
         train, test : ndarray of int
             Indices of the fold's training and test examples.
-        candidates : list of (float, float)
+        grid : list of (float, float)
             The ``(alpha, C)`` of each candidate.
 
         Returns
         -------
-        scores : list of float
-            Test score of each candidate, NaN if it diverged.
-        histories : list of ndarray
-            Cost history of each candidate.
-        n_iter : list of int
-            Iterations of each candidate.
-        events : dict
-            Candidates that diverged (with the error) or reached max_iter.
-        params : list of ndarray or None
-            Parameters of each candidate, None if it diverged.
+        fold : FoldResult
+            The run of every candidate and its test score (NaN if it
+            diverged).
         """
-        weights = None if sample_weight is None else sample_weight[train]
-        if self.solver == "vectorized":
-            models, events = self._descend_together(
-                X[train], y[train], weights, candidates
-            )
-        else:
-            models, events = self._fit_one_by_one(
-                X[train], y[train], weights, candidates
-            )
-        scores = [
-            np.nan
-            if model is None
-            else self._score(model, X[test], y[test], sample_weight, test)
-            for model in models
-        ]
-        params = [
-            None
-            if model is None
-            else np.column_stack([model.coef_, model.intercept_])
-            if self.fit_intercept
-            else model.coef_
-            for model in models
-        ]
-        return scores, events["histories"], events["n_iter"], events, params
-
-    def _score(self, model, X_test, y_test, sample_weight, test):
-        """Score one candidate on a test fold.
-
-        With ``scoring=None`` this is accuracy weighted as training weighs
-        the examples (sample weights times class weights), so that the choice
-        serves the objective being fitted; a scorer is called as it is.
-        """
-        if self.scoring is not None:
-            return float(
-                check_scoring(model, scoring=self.scoring)(model, X_test, y_test)
-            )
+        problem = self._problem(
+            kind,
+            kind.take(X, train),
+            kind.take(y, train),
+            sample_weight[train],
+            grid,
+        )
+        run = problem.descend(
+            max_iter=self.max_iter, tol=self.tol, verbose=self.verbose
+        )
+        X_test, y_test = kind.take(X, test), kind.take(y, test)
         weights = None
-        if sample_weight is not None or self.class_weight is not None:
-            classes, y_index = np.unique(y_test, return_inverse=True)
-            weights = model._sample_weight(
-                X_test,
-                y_test,
-                y_index,
-                classes,
-                None if sample_weight is None else sample_weight[test],
+        if self.scoring is None and (
+            self.class_weight is not None or np.any(sample_weight != 1)
+        ):
+            weights = kind.fitted(
+                example_weights(problem, kind.to_numpy(y_test), sample_weight[test])
             )
-        return float(model.score(X_test, y_test, sample_weight=weights))
-
-    def _descend_together(self, X, y, sample_weight, candidates):
-        """Run every candidate's gradient descent in one stacked run."""
-        template = self._classifier("auto", np.inf)
-        classes, y_index = _encode_labels(y)
-        sample_weight = template._sample_weight(X, y, y_index, classes, sample_weight)
-        weight_sum = float(sample_weight.sum())
-        strengths = np.array(
-            [
-                _loss.penalty_strengths(C, self.l1_ratio, weight_sum)
-                for _, C in candidates
-            ]
-        )
-        l2_reg, l1_reg = strengths[:, 0], strengths[:, 1]
-        data_term = template._data_term(X, y_index, sample_weight, len(classes))
-        n_features = X.shape[1]
-
-        def loss_gradient(stack, which):
-            return _loss.penalized_loss_gradient(
-                stack, data_term, l2_reg[which], l1_reg[which], n_features
-            )
-
-        def prox(stack, steps, which):
-            return _loss.prox_l1(stack, steps, l1_reg[which], n_features)
-
-        start = template._initial_params(classes, n_features, X.dtype)
-        run = descend_candidates(
-            loss_gradient,
-            np.repeat(start[None], len(candidates), axis=0),
-            alphas=[alpha for alpha, _ in candidates],
-            max_iter=self.max_iter,
-            tol=self.tol,
-            prox=prox if np.any(l1_reg) else None,
-            verbose=self.verbose,
-        )
-        models, events = (
-            [],
-            {"histories": [], "n_iter": [], "diverged": {}, "max_iter": []},
-        )
-        for c, (alpha, C) in enumerate(candidates):
-            n_iter = int(run.n_iter[c])
-            history = run.cost_history[:n_iter, c]
-            events["histories"].append(history)
-            events["n_iter"].append(n_iter)
-            if run.diverged_at[c] >= 0:
-                events["diverged"][c] = (
-                    f"diverged at iteration {run.diverged_at[c] + 1}: "
-                    f"{run.diverged_what[c]}"
-                )
-                models.append(None)
+        scores = []
+        for c, (alpha, C) in enumerate(grid):
+            if run.diverged[c]:
+                scores.append(np.nan)
                 continue
-            if self.tol > 0 and not run.converged[c]:
-                events["max_iter"].append(c)
-            model = self._classifier(alpha, C)
-            model.n_features_in_ = n_features
-            models.append(model._store(classes, run.params[c], history, n_iter, alpha))
-        return models, events
-
-    def _fit_one_by_one(self, X, y, sample_weight, candidates):
-        """Fit one :class:`GDLogisticClassifier` per candidate (the loop solver)."""
-        models, events = (
-            [],
-            {"histories": [], "n_iter": [], "diverged": {}, "max_iter": []},
-        )
-        for c, (alpha, C) in enumerate(candidates):
-            model = self._classifier(alpha, C)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", ConvergenceWarning)
-                try:
-                    model.fit(X, y, sample_weight=sample_weight)
-                except ValueError as error:
-                    if "diverged" not in str(error):
-                        raise
-                    events["diverged"][c] = str(error)
-                    events["histories"].append(np.array([]))
-                    events["n_iter"].append(0)
-                    models.append(None)
-                    continue
-            if any("max_iter" in str(w.message) for w in caught):
-                events["max_iter"].append(c)
-            events["histories"].append(model.cost_history_)
-            events["n_iter"].append(model.n_iter_)
-            models.append(model)
-        return models, events
-
-    def _warn_about(self, candidates, fold_events):
-        """One warning for the diverged candidates, one for the unconverged."""
-        diverged = {}
-        unconverged = set()
-        for fold, events in enumerate(fold_events):
-            for c, message in events["diverged"].items():
-                diverged.setdefault(c, (fold, message))
-            unconverged.update(events["max_iter"])
-        if diverged:
-            lines = [
-                f"alpha={candidates[c][0]:.4g}, C={candidates[c][1]:g} (fold {fold}): "
-                f"{message}"
-                for c, (fold, message) in sorted(diverged.items())
-            ]
-            warnings.warn(
-                "Some candidates diverged and score NaN; they are never chosen:\n"
-                + "\n".join(lines),
-                ConvergenceWarning,
-                stacklevel=3,
+            model = fitted_candidate(
+                self._candidate_params(alpha, C), kind, problem.classes, run, c
             )
-        if unconverged:
-            names = ", ".join(
-                f"alpha={candidates[c][0]:.4g}, C={candidates[c][1]:g}"
-                for c in sorted(unconverged)
+            scorer = check_scoring(model, scoring=self.scoring)
+            scores.append(
+                float(scorer(model, X_test, y_test))
+                if weights is None
+                else float(model.score(X_test, y_test, sample_weight=weights))
             )
-            warnings.warn(
-                f"These candidates reached max_iter={self.max_iter} before tol on "
-                f"some fold: {names}. Increase max_iter.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+        return FoldResult(run=run, scores=scores)
 
     def _fitted(self, X):
         """Validate X for a predict method and return the refitted model."""
         check_is_fitted(self, "best_estimator_")
+        xp, _ = get_namespace(X)
         X = validate_data(
-            self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32]
+            self, X, reset=False, accept_sparse="csr", dtype=[xp.float64, xp.float32]
         )
         return self.best_estimator_, X
 
@@ -543,8 +438,24 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         return model.predict_log_proba(X)
 
 
-def _object_array(nested, shape):
-    """Arrange per-fold lists of per-candidate arrays as an object array."""
-    out = np.empty(int(np.prod(shape)), dtype=object)
-    out[:] = [item for fold in nested for item in fold]
-    return out.reshape(shape)
+class FoldResult(NamedTuple):
+    """What one fold of :class:`GDLogisticClassifierCV` gives back.
+
+    Attributes
+    ----------
+    run : CandidateRun
+        Every candidate's run on the training fold.
+    scores : list of float
+        Every candidate's test-fold score; NaN where it diverged.
+    """
+
+    run: CandidateRun
+    scores: list
+
+
+def _objects(nested):
+    """Flatten per-fold lists of per-candidate values into an object array."""
+    items = [item for fold in nested for item in fold]
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out

@@ -1,19 +1,26 @@
 """The seed's cost J and its averaged gradients, as array operations.
 
 Steps 1-3 of the seed (forward pass, accumulate, average) without a Python loop
-over examples or features. Parameters are stored as one array ``params`` of
-shape ``(n_outputs, n_features + fit_intercept)``: row ``k`` holds the weights
-``w`` of output ``k`` followed, when an intercept is fitted, by its ``b``.
-Binary problems have one output (sigmoid), problems with ``K > 2`` classes have
-``K`` outputs (softmax).
+over examples or features, behind one contract (:class:`Evaluator`) that the
+textbook loops (:class:`LoopLogisticLoss`) and the Dask chunks honour too.
+The parameters of a candidate are one array of shape ``(n_outputs,
+n_features + fit_intercept)``: row ``k`` holds the weights ``w`` of output
+``k`` followed, when an intercept is fitted, by its ``b``
+(:func:`split_params`); evaluators take stacks of candidates. Binary problems
+have one output (sigmoid), problems with ``K > 2`` classes have ``K`` outputs
+(softmax). The elastic-net penalty is one object, :class:`ElasticNet`.
 
 This module knows about arrays only; it imports nothing from scikit-learn.
 """
+
+from abc import ABC, abstractmethod
 
 import numpy as np
 import scipy.linalg
 from scipy.sparse import issparse
 from scipy.sparse.linalg import LinearOperator, eigsh
+
+from sklearn_gd import _loop
 
 
 def sigmoid(z, xp=np):
@@ -95,19 +102,19 @@ def softplus(z, xp=np):
 
 
 def log_softmax(Z, xp=np):
-    """Compute ``log(softmax(Z))`` row by row, by log-sum-exp.
+    """Compute ``log(softmax(Z))`` along the last axis, by log-sum-exp.
 
     Parameters
     ----------
-    Z : ndarray of shape (n_samples, n_classes)
+    Z : ndarray of shape (..., n_classes)
         Decision values.
     xp : namespace, default=numpy
         The Array API namespace of ``Z``.
 
     Returns
     -------
-    log_A : ndarray of shape (n_samples, n_classes)
-        ``Z - logsumexp(Z, axis=1)``.
+    log_A : ndarray of shape (..., n_classes)
+        ``Z - logsumexp(Z, axis=-1)``.
 
     Examples
     --------
@@ -117,19 +124,254 @@ def log_softmax(Z, xp=np):
     array([[0.5, 0.5]])
     """
     # Subtracting the row maximum keeps exp() from overflowing.
-    Z_shifted = Z - xp.max(Z, axis=1, keepdims=True)
-    return Z_shifted - xp.log(xp.sum(xp.exp(Z_shifted), axis=1, keepdims=True))
+    Z_shifted = Z - xp.max(Z, axis=-1, keepdims=True)
+    return Z_shifted - xp.log(xp.sum(xp.exp(Z_shifted), axis=-1, keepdims=True))
 
 
-class LogisticLoss:
+def split_params(stack, fit_intercept):
+    """Split parameters into the weights ``W`` and the intercepts ``b``.
+
+    The one place that knows the layout of the parameters: along the last
+    axis, the ``n_features`` weights of an output, then its intercept when
+    one is fitted.
+
+    Parameters
+    ----------
+    stack : ndarray of shape (..., n_dof)
+        Parameters, e.g. a stack of candidates ``(n_candidates, n_outputs,
+        n_dof)`` with ``n_dof = n_features + fit_intercept``.
+    fit_intercept : bool
+        Whether the last entry along the last axis is an intercept.
+
+    Returns
+    -------
+    W : ndarray of shape (..., n_features)
+        The weights, a view of ``stack``.
+    b : ndarray of shape (...) or None
+        The intercepts, a view of ``stack``; None without an intercept.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd._loss import split_params
+    >>> W, b = split_params(np.array([[1.0, 2.0, 3.0]]), fit_intercept=True)
+    >>> W, b
+    (array([[1., 2.]]), array([3.]))
+    """
+    n_features = stack.shape[-1] - int(fit_intercept)
+    return stack[..., :n_features], stack[..., n_features] if fit_intercept else None
+
+
+def join_params(coef, intercept, fit_intercept):
+    """Join weights and intercepts into one parameter array, the inverse of split.
+
+    Parameters
+    ----------
+    coef : ndarray of shape (..., n_features)
+        The weights.
+    intercept : ndarray of shape (...)
+        The intercepts; ignored when ``fit_intercept`` is False.
+    fit_intercept : bool
+        Whether the intercepts are part of the parameters.
+
+    Returns
+    -------
+    params : ndarray of shape (..., n_features + fit_intercept)
+        A new array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd._loss import join_params
+    >>> join_params(np.array([[1.0, 2.0]]), np.array([3.0]), True)
+    array([[1., 2., 3.]])
+    """
+    coef = np.asarray(coef)
+    if not fit_intercept:
+        return coef.copy()
+    intercept = np.asarray(intercept, dtype=coef.dtype)
+    return np.concatenate([coef, intercept[..., None]], axis=-1)
+
+
+class Evaluator(ABC):
+    r"""The contract of every way of computing Steps 1-3: J and its gradient.
+
+    An evaluator holds the training data (in memory, on a device, in the
+    chunks of a cluster, as Python lists) and evaluates a **stack of
+    candidates** at once: every candidate is a parameter array of shape
+    ``(n_outputs, n_dof)``, ``n_dof = n_features + fit_intercept`` (see
+    :func:`split_params`). One candidate is a stack of one; there is no other
+    form.
+
+    Every evaluator sets the attributes below, computes the costs and the
+    gradients of a stack (``__call__``), and bounds the curvature of its cost
+    where its data live (:meth:`lipschitz_constant`). The driver, the
+    penalty and the step rule need nothing else.
+
+    Attributes
+    ----------
+    n_features : int
+        Number of features (weight columns).
+    fit_intercept : bool
+        Whether the last column of the parameters is an intercept.
+    n_classes : int
+        Number of classes: 2 uses the sigmoid (one output), more the softmax.
+    weight_sum : float
+        ``S = sum_i s_i``, the sum of the sample weights: the seed's ``m``.
+    dtype : numpy.dtype
+        The dtype of the parameters and gradients: X's, float32 or float64.
+
+    Notes
+    -----
+    For each candidate, with :math:`z_i = W x_i + b`, the cost and its
+    gradient are
+
+    .. math::
+        J = \frac{1}{S} \sum_i s_i L_i, \qquad
+        dW = \frac{1}{S} \sum_i s_i (a_i - y_i) x_i^T, \qquad
+        db = \frac{1}{S} \sum_i s_i (a_i - y_i).
+    """
+
+    n_features: int
+    fit_intercept: bool
+    n_classes: int
+    weight_sum: float
+    dtype: np.dtype
+
+    @property
+    def n_outputs(self):
+        """Number of outputs: 1 for two classes, one per class otherwise."""
+        return 1 if self.n_classes == 2 else self.n_classes
+
+    @abstractmethod
+    def __call__(self, stack):
+        """Compute J and its gradient for every candidate of a stack.
+
+        Parameters
+        ----------
+        stack : ndarray of shape (n_candidates, n_outputs, n_dof)
+            The candidates' parameters, a NumPy array.
+
+        Returns
+        -------
+        costs : ndarray of shape (n_candidates,)
+            ``sum_i s_i L_i / sum_i s_i`` of each candidate.
+        grads : ndarray of shape (n_candidates, n_outputs, n_dof)
+            The gradients of the costs, a new NumPy array.
+        """
+
+    @abstractmethod
+    def lipschitz_constant(self, l2_reg):
+        """Bound the Lipschitz constant of the gradient, where the data live.
+
+        Parameters
+        ----------
+        l2_reg : float
+            Factor of the L2 term ``||W||^2 / 2``.
+
+        Returns
+        -------
+        L : float
+            As :func:`lipschitz_constant` computes it; ``inf`` when the
+            squares of X's values overflow float64.
+        """
+
+
+class _InMemoryEvaluator(Evaluator):
+    """An evaluator whose X and sample weights are NumPy or SciPy arrays."""
+
+    def __init__(self, X, sample_weight, fit_intercept, n_classes):
+        self.n_features = X.shape[1]
+        self.fit_intercept = fit_intercept
+        self.n_classes = n_classes
+        self.weight_sum = float(sample_weight.sum())
+        self.dtype = X.dtype
+        self._X = X
+        self._sample_weight = sample_weight
+
+    def lipschitz_constant(self, l2_reg):
+        """Bound the Lipschitz constant of the gradient from X in memory.
+
+        Parameters
+        ----------
+        l2_reg : float
+            Factor of the L2 term ``||W||^2 / 2``.
+
+        Returns
+        -------
+        L : float
+            :func:`lipschitz_constant` of the evaluator's data.
+        """
+        return lipschitz_constant(
+            self._X, self._sample_weight, self.fit_intercept, self.n_classes, l2_reg
+        )
+
+
+class LoopLogisticLoss(_InMemoryEvaluator):
+    """Steps 1-3 as the textbook's for-loops, one candidate after the other.
+
+    Each candidate of the stack is one call of
+    :func:`sklearn_gd._loop.binary_loss_gradient` or
+    :func:`sklearn_gd._loop.multinomial_loss_gradient`, unchanged: Python
+    loops over the examples and the features, with scalar accumulators.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Training data, float64; a sparse matrix must be CSR.
+    y : ndarray of shape (n_samples,)
+        Binary targets (0.0 or 1.0) when ``n_classes == 2``, else class
+        indices in ``0 .. n_classes - 1``.
+    sample_weight : ndarray of shape (n_samples,)
+        Weights ``s_i``.
+    fit_intercept : bool
+        Whether the last column of the parameters is an intercept.
+    n_classes : int
+        Number of classes: 2 uses the sigmoid, more the softmax.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd._loss import LoopLogisticLoss
+    >>> X = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    >>> loss = LoopLogisticLoss(X, np.array([1.0, 0.0]), np.ones(2), True, 2)
+    >>> costs, grads = loss(np.zeros((1, 1, 3)))
+    >>> costs.round(6), grads
+    (array([0.693147]), array([[[-0.5  , -0.375,  0.   ]]]))
+    """
+
+    def __init__(self, X, y, sample_weight, fit_intercept, n_classes):
+        super().__init__(X, sample_weight, fit_intercept, n_classes)
+        self._textbook = (
+            _loop.binary_loss_gradient
+            if n_classes == 2
+            else _loop.multinomial_loss_gradient
+        )
+        # Python lists, made once per fit: the loops read them as the seed does.
+        self._rows = _loop.as_rows(X)
+        self._y = y.tolist()
+        self._s = sample_weight.tolist()
+
+    def __call__(self, stack):
+        """Run the textbook's loops for each candidate; see :class:`Evaluator`."""
+        costs = np.empty(len(stack))
+        grads = np.empty(stack.shape)
+        for c, params in enumerate(stack):
+            costs[c], grads[c] = self._textbook(
+                params, self._rows, self._y, self._s, self.fit_intercept
+            )
+        return costs, grads
+
+
+class LogisticLoss(_InMemoryEvaluator):
     r"""The cost J and its gradient, in one pass over X per call.
 
     The vectorized Steps 1-3 of the seed. The rows of X are taken in blocks
     small enough to stay in the processor's cache: for each block, the forward
     pass ``z = X_b w + b``, the cost and ``dz`` are computed, and ``X_b^T dz``
     is accumulated while ``X_b`` is still in cache, so that X is read from
-    memory once per call. Buffers are allocated once, when the object is made
-    (once per fit); X is never copied.
+    memory once per call, for all the candidates of the stack. Buffers are
+    allocated once, when the object is made (once per fit); X is never copied.
 
     Parameters
     ----------
@@ -141,7 +383,7 @@ class LogisticLoss:
     sample_weight : ndarray of shape (n_samples,)
         Weights ``s_i``; all ones gives the seed's plain average.
     fit_intercept : bool
-        Whether the last column of ``params`` is an intercept.
+        Whether the last column of the parameters is an intercept.
     n_classes : int
         Number of classes: 2 uses the sigmoid, more the softmax.
     block_bytes : int, default=2**22
@@ -166,23 +408,20 @@ class LogisticLoss:
     >>> from sklearn_gd._loss import LogisticLoss
     >>> X = np.array([[1.0, 2.0], [-1.0, 0.5]])
     >>> loss = LogisticLoss(X, np.array([1.0, 0.0]), np.ones(2), True, 2)
-    >>> cost, grad = loss(np.zeros((1, 3)))
-    >>> round(cost, 6)  # ln 2
-    0.693147
-    >>> grad
-    array([[-0.5  , -0.375,  0.   ]])
+    >>> costs, grads = loss(np.zeros((1, 1, 3)))
+    >>> costs.round(6)  # ln 2
+    array([0.693147])
+    >>> grads
+    array([[[-0.5  , -0.375,  0.   ]]])
     """
 
     def __init__(
         self, X, y, sample_weight, fit_intercept, n_classes, block_bytes=2**22
     ):
+        super().__init__(X, sample_weight, fit_intercept, n_classes)
         n_samples, n_features = X.shape
-        self.n_features = n_features
-        self.fit_intercept = fit_intercept
-        self.weight_sum = float(sample_weight.sum())
         self._dense = not issparse(X)
         self._pointwise = _sigmoid_pointwise if n_classes == 2 else _softmax_pointwise
-        n_outputs = 1 if n_classes == 2 else n_classes
         if self._dense:
             block_rows = max(1, block_bytes // (n_features * X.itemsize))
         else:
@@ -196,8 +435,6 @@ class LogisticLoss:
             # Slices of a dense X are views; a single block is X itself.
             X_b = X if rows.stop - rows.start == n_samples else X[rows]
             self._blocks.append((X_b, target[rows], sample_weight[rows]))
-        self._n_outputs = n_outputs
-        self._dtype = X.dtype
         self._buffers = {}
 
     def _buffer(self, n_candidates, n_rows):
@@ -207,63 +444,45 @@ class LogisticLoss:
         classes are fast; the first call has the most candidates, later calls
         (fewer candidates still running) use its first rows.
         """
-        n_z = n_candidates * self._n_outputs
+        n_z = n_candidates * self.n_outputs
         buffers = self._buffers.get(n_rows)
         if buffers is None or len(buffers[0]) < n_z:
             # z itself, then scratch space for the pointwise step.
             buffers = self._buffers[n_rows] = (
-                np.empty((n_z, n_rows), self._dtype),
-                np.empty((n_z, n_rows), self._dtype),
-                np.empty((n_z, n_rows), self._dtype),
+                np.empty((n_z, n_rows), self.dtype),
+                np.empty((n_z, n_rows), self.dtype),
+                np.empty((n_z, n_rows), self.dtype),
                 np.empty((n_z, n_rows), bool),
             )
         return [buffer[:n_z] for buffer in buffers]
 
-    def __call__(self, params):
-        """Compute J and its gradient at ``params``.
+    def __call__(self, stack):
+        """Compute J and its gradient of every candidate; see :class:`Evaluator`."""
+        costs, grads = self.sums(stack)
+        grads /= self.weight_sum
+        return costs / self.weight_sum, grads
 
-        Parameters
-        ----------
-        params : ndarray of shape (n_outputs, n_dof) or (n_candidates, n_outputs, n_dof)
-            Weights, followed by the intercept when ``fit_intercept``
-            (``n_dof = n_features + fit_intercept``); one row for two
-            classes, one per class otherwise. A stack of candidates is
-            evaluated in the same pass over X.
-
-        Returns
-        -------
-        cost : float or ndarray of shape (n_candidates,)
-            ``sum_i s_i L_i / sum_i s_i``, for each candidate of a stack.
-        grad : ndarray shaped like ``params``
-            The gradient of ``cost`` with respect to ``params``.
-        """
-        costs, grad = self.sums(params)
-        grad /= self.weight_sum
-        return costs / self.weight_sum, grad
-
-    def sums(self, params):
+    def sums(self, stack):
         """Compute the seed's accumulators: the weighted sums before averaging.
 
         Parameters
         ----------
-        params : ndarray of shape (n_outputs, n_dof) or (n_candidates, n_outputs, n_dof)
-            As for ``__call__``.
+        stack : ndarray of shape (n_candidates, n_outputs, n_dof)
+            The candidates' parameters.
 
         Returns
         -------
-        cost_sum : float or ndarray of shape (n_candidates,)
-            ``sum_i s_i L_i``: ``__call__``'s cost times ``sum_i s_i``.
-        grad_sum : ndarray shaped like ``params``
-            The gradient of ``cost_sum``. Sums over parts of the rows add up
-            to the sums over all of them (how a Dask array is fitted).
+        cost_sums : ndarray of shape (n_candidates,)
+            ``sum_i s_i L_i``: ``__call__``'s costs times ``sum_i s_i``.
+        grad_sums : ndarray shaped like ``stack``
+            The gradients of ``cost_sums``. Sums over parts of the rows add
+            up to the sums over all of them (how a Dask array is fitted).
         """
-        if params.ndim == 2:
-            costs, grads = self.sums(params[None])
-            return float(costs[0]), grads[0]
-        n_candidates, n_outputs, _ = params.shape
-        n_features = self.n_features
-        W = params[:, :, :n_features].reshape(n_candidates * n_outputs, n_features)
-        grad = np.zeros_like(params)
+        n_candidates, n_outputs, _ = stack.shape
+        W, b = split_params(stack, self.fit_intercept)
+        W = W.reshape(n_candidates * n_outputs, self.n_features)
+        grads = np.zeros_like(stack)
+        dW, db = split_params(grads, self.fit_intercept)
         costs = np.zeros(n_candidates)
         for X_b, target_b, s_b in self._blocks:
             Z, *scratch = self._buffer(n_candidates, X_b.shape[0])
@@ -275,25 +494,26 @@ class LogisticLoss:
                 Z[...] = (X_b @ W.T).T
             Z_c = Z.reshape(n_candidates, n_outputs, -1)
             if self.fit_intercept:
-                Z_c += params[:, :, n_features, None]
+                Z_c += b[:, :, None]
             # Z now holds s_i dz_ik.
             costs += self._pointwise(Z_c, target_b, s_b, scratch)
             # ...and here again, while it is still in cache.
-            dW = Z @ X_b if self._dense else (X_b.T @ Z.T).T
-            grad[:, :, :n_features] += dW.reshape(n_candidates, n_outputs, -1)
+            dW_b = Z @ X_b if self._dense else (X_b.T @ Z.T).T
+            dW += dW_b.reshape(n_candidates, n_outputs, -1)
             if self.fit_intercept:
-                grad[:, :, n_features] += Z_c.sum(axis=-1)
-        return costs, grad
+                db += Z_c.sum(axis=-1)
+        return costs, grads
 
 
-class NamespaceLogisticLoss:
+class NamespaceLogisticLoss(Evaluator):
     r"""The cost J and its gradient for arrays of any Array API namespace.
 
     The same Steps 1-3 as :class:`LogisticLoss`, written with the functions
     of the Array API standard only, so that X stays in its own library and
-    on its own device (PyTorch on a GPU, say). The parameters and the
-    gradient, ``n_outputs x n_dof`` numbers, cross to and from NumPy at each
-    call, so that the driver is the same for every array library.
+    on its own device (PyTorch on a GPU, say). The stack of parameters and
+    the gradients, ``n_candidates x n_outputs x n_dof`` numbers, cross to and
+    from NumPy at each call, so that the driver is the same for every array
+    library.
 
     Parameters
     ----------
@@ -305,7 +525,7 @@ class NamespaceLogisticLoss:
     sample_weight : array of shape (n_samples,)
         Weights ``s_i``, of X's dtype, in namespace ``xp`` on X's device.
     fit_intercept : bool
-        Whether the last column of ``params`` is an intercept.
+        Whether the last column of the parameters is an intercept.
     n_classes : int
         Number of classes: 2 uses the sigmoid, more the softmax.
     xp : namespace
@@ -318,7 +538,9 @@ class NamespaceLogisticLoss:
     Notes
     -----
     The formulas are those of :class:`LogisticLoss`; the targets of the
-    softmax are one-hot rows ``s_i [k = y_i]``, made once.
+    softmax are one-hot rows ``s_i [k = y_i]``, made once. The cost of an
+    example is formed before the sum over examples, never as a difference of
+    two large sums.
 
     Examples
     --------
@@ -327,9 +549,9 @@ class NamespaceLogisticLoss:
     >>> X = np.array([[1.0, 2.0], [-1.0, 0.5]])
     >>> loss = NamespaceLogisticLoss(
     ...     X, np.array([1.0, 0.0]), np.ones(2), True, 2, np, None, np.asarray)
-    >>> cost, grad = loss(np.zeros((1, 3)))
-    >>> round(cost, 6), grad
-    (0.693147, array([[-0.5  , -0.375,  0.   ]]))
+    >>> costs, grads = loss(np.zeros((1, 1, 3)))
+    >>> costs.round(6), grads
+    (array([0.693147]), array([[[-0.5  , -0.375,  0.   ]]]))
     """
 
     def __init__(
@@ -337,55 +559,46 @@ class NamespaceLogisticLoss:
     ):
         self.n_features = X.shape[1]
         self.fit_intercept = fit_intercept
-        self.weight_sum = float(xp.sum(sample_weight))
+        self.n_classes = n_classes
+        self.weight_sum = float(to_numpy(xp.sum(sample_weight)))
+        self.dtype = to_numpy(xp.zeros(1, dtype=X.dtype, device=device)).dtype
         self._X = X
         self._xp = xp
         self._device = device
         self._to_numpy = to_numpy
-        self.n_classes = n_classes
-        self._binary = n_classes == 2
-        self._sample_weight = sample_weight[:, None]
-        if self._binary:
-            target = y[:, None]
+        # Shaped (n_samples, candidate, output) to broadcast over a stack.
+        self._sample_weight = sample_weight[:, None, None]
+        if n_classes == 2:
+            target = y[:, None, None]
         else:
             classes = xp.arange(n_classes, dtype=y.dtype, device=device)
-            target = xp.astype(y[:, None] == classes[None, :], X.dtype)
+            target = xp.astype(y[:, None] == classes[None, :], X.dtype)[:, None, :]
         self._weighted_target = self._sample_weight * target
 
-    def __call__(self, params):
-        """Compute J and its gradient at ``params``.
-
-        Parameters
-        ----------
-        params : ndarray of shape (n_outputs, n_dof)
-            Weights, followed by the intercept when ``fit_intercept``, as a
-            NumPy array.
-
-        Returns
-        -------
-        cost : float
-            ``sum_i s_i L_i / sum_i s_i``.
-        grad : ndarray of shape (n_outputs, n_dof)
-            The gradient of ``cost``, as a NumPy array.
-        """
-        xp, X, n_features = self._xp, self._X, self.n_features
-        theta = xp.asarray(params, dtype=X.dtype, device=self._device)
-        Z = X @ xp.matrix_transpose(theta[:, :n_features])
+    def __call__(self, stack):
+        """Compute J and its gradient of every candidate; see :class:`Evaluator`."""
+        xp, X = self._xp, self._X
+        n_candidates, n_outputs, n_dof = stack.shape
+        theta = xp.asarray(stack, dtype=X.dtype, device=self._device)
+        W = xp.reshape(theta[:, :, : self.n_features], (-1, self.n_features))
+        Z = xp.reshape(X @ xp.matrix_transpose(W), (-1, n_candidates, n_outputs))
         if self.fit_intercept:
-            Z = Z + theta[:, n_features]
+            Z = Z + theta[:, :, self.n_features]
         s, sy = self._sample_weight, self._weighted_target
-        if self._binary:
-            cost = xp.sum(s * softplus(Z, xp)) - xp.sum(Z * sy)
+        if self.n_classes == 2:
+            costs = xp.sum(s * softplus(Z, xp) - Z * sy, axis=(0, 2))
             dZ = s * sigmoid(Z, xp) - sy
         else:
             log_A = log_softmax(Z, xp)
-            cost = -xp.sum(log_A * sy)
+            costs = -xp.sum(log_A * sy, axis=(0, 2))
             dZ = s * xp.exp(log_A) - sy
-        grad = xp.matrix_transpose(dZ) @ X
+        dZ = xp.reshape(dZ, (-1, n_candidates * n_outputs))
+        grads = xp.matrix_transpose(dZ) @ X
         if self.fit_intercept:
-            grad = xp.concat([grad, xp.sum(dZ, axis=0)[:, None]], axis=1)
-        cost = float(self._to_numpy(cost))
-        return cost / self.weight_sum, self._to_numpy(grad) / self.weight_sum
+            grads = xp.concat([grads, xp.sum(dZ, axis=0)[:, None]], axis=1)
+        grads = self._to_numpy(grads).reshape(n_candidates, n_outputs, n_dof)
+        costs = self._to_numpy(costs)
+        return costs / self.weight_sum, grads / self.weight_sum
 
     def lipschitz_constant(self, l2_reg):
         """Bound the Lipschitz constant of the gradient, on X's device.
@@ -405,7 +618,7 @@ class NamespaceLogisticLoss:
         largest = float(self._to_numpy(xp.max(xp.abs(X))))
         if gram_could_overflow(largest, X.shape[1]):
             return np.inf
-        weights = self._sample_weight / self.weight_sum
+        weights = self._sample_weight[:, 0, :] / self.weight_sum
         gram = xp.matrix_transpose(X * weights) @ X
         gram = self._to_numpy(gram).astype(np.float64)
         if self.fit_intercept:
@@ -486,7 +699,7 @@ def penalty_strengths(C, l1_ratio, weight_sum):
 
     Parameters
     ----------
-    C : float
+    C : float or ndarray
         Inverse regularisation strength; ``np.inf`` means no penalty.
     l1_ratio : float
         Elastic-net mixing: 0 is L2, 1 is L1.
@@ -495,9 +708,9 @@ def penalty_strengths(C, l1_ratio, weight_sum):
 
     Returns
     -------
-    l2_reg : float
+    l2_reg : float or ndarray
         ``(1 - l1_ratio) / (C * weight_sum)``, the factor of ``||W||^2 / 2``.
-    l1_reg : float
+    l1_reg : float or ndarray
         ``l1_ratio / (C * weight_sum)``, the factor of ``||W||_1``.
 
     Notes
@@ -516,95 +729,131 @@ def penalty_strengths(C, l1_ratio, weight_sum):
     return (1.0 - l1_ratio) * scale, l1_ratio * scale
 
 
-def penalized_loss_gradient(params, loss_gradient, l2_reg, l1_reg, n_features):
-    """Add the elastic-net penalty to a data term.
+class ElasticNet:
+    r"""The elastic-net penalty of every candidate, as one object.
+
+    The smooth L2 part has a value and a gradient, added to the evaluator's;
+    the L1 part has a value and a proximal step (a soft-threshold), applied
+    after each gradient step. The intercepts are never penalised.
 
     Parameters
     ----------
-    params : ndarray of shape (n_outputs, n_dof) or (n_candidates, n_outputs, n_dof)
-        Weights, followed by the intercept if there is one (never penalised);
-        or a stack of candidates.
-    loss_gradient : callable
-        ``loss_gradient(params) -> (cost, grad)`` of the data term.
-    l2_reg : float or ndarray of shape (n_candidates,)
-        Factor of ``||W||^2 / 2``, for each candidate of a stack.
-    l1_reg : float or ndarray of shape (n_candidates,)
-        Factor of ``||W||_1``, for each candidate of a stack.
-    n_features : int
-        Number of weight columns in ``params``; the rest is the intercept.
+    l2_reg : array-like of shape (n_candidates,)
+        Factor of ``||W||^2 / 2`` of each candidate.
+    l1_reg : array-like of shape (n_candidates,)
+        Factor of ``||W||_1`` of each candidate.
+    fit_intercept : bool
+        Whether the last column of the parameters is an intercept.
 
-    Returns
-    -------
-    cost : float or ndarray of shape (n_candidates,)
-        The data term plus both penalty terms: the objective J.
-    grad : ndarray shaped like ``params``
-        Gradient of the smooth part (data term and L2 term) only; the L1 term
-        is handled by :func:`prox_l1`.
+    Notes
+    -----
+    For candidate :math:`c`, the penalty is
+
+    .. math::
+        \frac{\lambda_{2,c}}{2} \|W\|_2^2 + \lambda_{1,c} \|W\|_1 .
 
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_gd._loss import penalized_loss_gradient
-    >>> def zero_loss(params):
-    ...     return 0.0, np.zeros_like(params)
-    >>> penalized_loss_gradient(np.array([[2.0, -1.0, 5.0]]), zero_loss, 1.0, 0.5, 2)
-    (4.0, array([[ 2., -1.,  0.]]))
+    >>> from sklearn_gd._loss import ElasticNet
+    >>> penalty = ElasticNet([1.0], [0.5], fit_intercept=True)
+    >>> stack = np.array([[[2.0, -1.0, 5.0]]])
+    >>> costs, grads = penalty.add_to(np.zeros(1), np.zeros((1, 1, 3)), stack, [0])
+    >>> costs, grads
+    (array([4.]), array([[[ 2., -1.,  0.]]]))
+    >>> penalty.prox(np.array([[[0.3, -2.0, 5.0]]]), np.array([1.0]), [0])
+    array([[[ 0. , -1.5,  5. ]]])
     """
-    cost, grad = loss_gradient(params)
-    W = params[..., :n_features]
-    if params.ndim == 2 and not l1_reg:  # one candidate: the cheap way
-        if l2_reg:
-            cost += 0.5 * l2_reg * float(np.vdot(W, W))
-            grad[:, :n_features] += l2_reg * W
-        return cost, grad
-    if np.any(l2_reg):
-        cost = cost + 0.5 * l2_reg * (W**2).sum(axis=(-2, -1))
-        grad[..., :n_features] += _per_candidate(l2_reg, params) * W
-    if np.any(l1_reg):
-        cost = cost + l1_reg * np.abs(W).sum(axis=(-2, -1))
-    return (float(cost), grad) if params.ndim == 2 else (cost, grad)
 
+    def __init__(self, l2_reg, l1_reg, fit_intercept):
+        self.l2_reg = np.asarray(l2_reg, dtype=float)
+        self.l1_reg = np.asarray(l1_reg, dtype=float)
+        self.fit_intercept = fit_intercept
 
-def _per_candidate(value, params):
-    """Shape a scalar, or one value per candidate, to broadcast over params."""
-    value = np.asarray(value)
-    return (
-        value.reshape(value.shape + (1,) * (params.ndim - 1)) if value.ndim else value
-    )
+    @classmethod
+    def from_C(cls, Cs, l1_ratio, weight_sum, fit_intercept):
+        """Make the penalty of candidates with inverse strengths ``Cs``.
 
+        Parameters
+        ----------
+        Cs : array-like of shape (n_candidates,)
+            Inverse regularisation strength of each candidate; ``np.inf``
+            is no penalty.
+        l1_ratio : float
+            Elastic-net mixing: 0 is L2, 1 is L1.
+        weight_sum : float
+            The sum of the sample weights.
+        fit_intercept : bool
+            Whether the last column of the parameters is an intercept.
 
-def prox_l1(params, step, l1_reg, n_features):
-    """Soft-threshold the weights: the proximal step of the L1 term.
+        Returns
+        -------
+        penalty : ElasticNet
+            The penalty, scaled as :func:`penalty_strengths` says.
+        """
+        l2_reg, l1_reg = penalty_strengths(
+            np.asarray(Cs, dtype=float), l1_ratio, weight_sum
+        )
+        return cls(l2_reg, l1_reg, fit_intercept)
 
-    Parameters
-    ----------
-    params : ndarray of shape (n_outputs, n_dof) or (n_candidates, n_outputs, n_dof)
-        Parameters after a gradient step, or a stack of candidates.
-    step : float or ndarray of shape (n_candidates,)
-        The learning rate of that step.
-    l1_reg : float or ndarray of shape (n_candidates,)
-        Factor of ``||W||_1``.
-    n_features : int
-        Number of weight columns in ``params``; the intercept is left alone.
+    @property
+    def has_l1(self):
+        """Whether some candidate has an L1 part, which needs the proximal step."""
+        return bool(np.any(self.l1_reg))
 
-    Returns
-    -------
-    params : ndarray shaped like ``params``
-        A new array, with every weight moved towards zero by
-        ``step * l1_reg`` and set to exactly zero if it would cross it.
+    def add_to(self, costs, grads, stack, which):
+        """Add the penalty to the costs and its smooth part to the gradients.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_gd._loss import prox_l1
-    >>> prox_l1(np.array([[0.3, -2.0, 5.0]]), 0.5, 1.0, 2)
-    array([[ 0. , -1.5,  5. ]])
-    """
-    out = params.copy()
-    W = out[..., :n_features]
-    threshold = _per_candidate(np.multiply(step, l1_reg), params)
-    W[...] = np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0)
-    return out
+        Parameters
+        ----------
+        costs : ndarray of shape (n_running,)
+            The data term of the candidates ``which``.
+        grads : ndarray of shape (n_running, n_outputs, n_dof)
+            Its gradients, added to in place.
+        stack : ndarray of shape (n_running, n_outputs, n_dof)
+            The parameters of those candidates.
+        which : array-like of int
+            Indices of the candidates in the stack.
+
+        Returns
+        -------
+        costs : ndarray of shape (n_running,)
+            The objective J: the data term plus both penalty terms.
+        grads : ndarray of shape (n_running, n_outputs, n_dof)
+            The gradients of the smooth part (data term and L2 term).
+        """
+        W, _ = split_params(stack, self.fit_intercept)
+        l2_reg, l1_reg = self.l2_reg[which], self.l1_reg[which]
+        if np.any(l2_reg):
+            costs = costs + 0.5 * l2_reg * np.einsum("cki,cki->c", W, W)
+            split_params(grads, self.fit_intercept)[0][...] += l2_reg[:, None, None] * W
+        if np.any(l1_reg):
+            costs = costs + l1_reg * np.abs(W).sum(axis=(1, 2))
+        return costs, grads
+
+    def prox(self, stack, steps, which):
+        """Soft-threshold the weights: the proximal step of the L1 part.
+
+        Parameters
+        ----------
+        stack : ndarray of shape (n_running, n_outputs, n_dof)
+            Parameters after a gradient step.
+        steps : ndarray of shape (n_running,)
+            The step size each of them took.
+        which : array-like of int
+            Indices of the candidates in the stack.
+
+        Returns
+        -------
+        stack : ndarray of shape (n_running, n_outputs, n_dof)
+            A new array, every weight moved towards zero by ``step * l1_reg``
+            and set to exactly zero if it would cross it.
+        """
+        out = stack.copy()
+        W, _ = split_params(out, self.fit_intercept)
+        threshold = (np.asarray(steps) * self.l1_reg[which])[:, None, None]
+        W[...] = np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0)
+        return out
 
 
 def lipschitz_constant(X, sample_weight, fit_intercept, n_classes, l2_reg):

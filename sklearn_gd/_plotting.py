@@ -1,50 +1,113 @@
 """Cost-curve plots, following scikit-learn's Display convention."""
 
 import numpy as np
+from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
 
-_INSTALL_HINT = (
-    "CostHistoryDisplay needs matplotlib. Install it with "
-    '`python -m pip install "sklearn-gd[plot]"` (or `pip install matplotlib`).'
-)
 
-
-def _pyplot():
-    """Import matplotlib.pyplot, or say how to install it."""
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as error:
-        raise ImportError(_INSTALL_HINT) from error
-    return plt
-
-
-class CostHistoryDisplay:
-    """Cost curve of a gradient-descent fit: J before each update.
-
-    Build it with :meth:`from_estimator` on a fitted
-    :class:`~sklearn_gd.GDLogisticClassifier` (or a Pipeline ending in one),
-    or from a cost history directly, then :meth:`plot`. Several fits drawn on
-    one ``ax`` overlay, with a legend. Needs matplotlib (the ``[plot]``
-    extra).
+def _split_curves(cost_history):
+    """Turn one cost history, or a list of them, into a list of curves.
 
     Parameters
     ----------
-    cost_history : array-like of shape (n_iter,)
-        The cost J before each update, as in ``cost_history_``.
-    name : str, default=None
-        Name of the curve in the legend.
+    cost_history : array-like of shape (n_iter,), or list of such array-likes
+        One curve, or several; an empty list means no curve.
+
+    Returns
+    -------
+    curves : list of ndarray of shape (n_iter,)
+        One float array per curve.
+
+    Examples
+    --------
+    >>> [curve.tolist() for curve in _split_curves([3, 2])]
+    [[3.0, 2.0]]
+    >>> [curve.tolist() for curve in _split_curves([[3, 2], [3, 1, 0]])]
+    [[3.0, 2.0], [3.0, 1.0, 0.0]]
+    """
+    items = list(cost_history)
+    if items and np.ndim(items[0]) == 0:  # the items are costs: a single curve
+        items = [cost_history]
+    curves = [np.asarray(item, dtype=float) for item in items]
+    if any(curve.ndim != 1 for curve in curves):
+        raise ValueError(
+            "cost_history must be one 1-D array-like or a list of them; got "
+            f"curves of {[curve.ndim for curve in curves]} dimensions."
+        )
+    return curves
+
+
+def _labels(name, n_curves):
+    """One legend label per curve, from a str (one curve) or a list of str.
+
+    Parameters
+    ----------
+    name : str, list of str or None
+        A str names a single curve; a list names each curve in turn.
+    n_curves : int
+        Number of curves to label.
+
+    Returns
+    -------
+    labels : list of str or None
+        One label per curve; None leaves a curve out of the legend.
+
+    Examples
+    --------
+    >>> _labels(None, 2)
+    [None, None]
+    >>> _labels("fit", 1)
+    ['fit']
+    """
+    if name is None:
+        return [None] * n_curves
+    names = [name] if isinstance(name, str) else list(name)
+    if len(names) != n_curves:
+        raise ValueError(
+            f"name must give one label per curve: {n_curves} curves, "
+            f"{len(names)} names ({name!r})."
+        )
+    return names
+
+
+class CostHistoryDisplay:
+    """Cost curves of gradient-descent fits: J before each update.
+
+    Build it with :meth:`from_estimator` on a fitted
+    :class:`~sklearn_gd.GDLogisticClassifier` (or a Pipeline ending in one),
+    on a fitted :class:`~sklearn_gd.GDLogisticClassifierCV` (every candidate
+    of one fold), or from cost histories directly, then :meth:`plot`, which
+    draws every curve at once. Several displays drawn on one ``ax`` overlay,
+    with a legend. Needs matplotlib.
+
+    Parameters
+    ----------
+    cost_history : array-like of shape (n_iter,), or list of such array-likes
+        The cost J before each update, as in ``cost_history_``: one curve, or
+        a list of curves (an empty list draws none).
+    name : str or list of str, default=None
+        Legend label: a str for one curve, a list with one str per curve for
+        several. None leaves the curves out of the legend.
 
     Attributes
     ----------
-    line_ : matplotlib Line2D
-        The curve.
+    lines_ : list of matplotlib Line2D
+        One line per curve, in the order of ``cost_history``; empty when there
+        is no curve.
+    line_ : matplotlib Line2D or None
+        The line of the single curve; for a
+        :class:`~sklearn_gd.GDLogisticClassifierCV`, the chosen candidate's.
+        Always an element of ``lines_``, or None: when nothing was drawn, or
+        when several curves were given directly (none stands out).
     ax_ : matplotlib Axes
-        The axes it is drawn on.
+        The axes they are drawn on.
     figure_ : matplotlib Figure
         The figure of those axes.
 
     See Also
     --------
+    sklearn.metrics.RocCurveDisplay.from_cv_results : The same pattern: one
+        display holding several curves.
     sklearn.model_selection.LearningCurveDisplay : The same convention for
         learning curves.
 
@@ -59,6 +122,11 @@ class CostHistoryDisplay:
     >>> display = CostHistoryDisplay.from_estimator(clf, name="iris")
     >>> len(display.line_.get_ydata())
     50
+    >>> display = CostHistoryDisplay(
+    ...     cost_history=[[0.7, 0.5, 0.4], [0.7, 0.3]], name=["slow", "fast"]
+    ... ).plot()
+    >>> len(display.lines_), display.line_ is None
+    (2, True)
     """
 
     def __init__(self, *, cost_history, name=None):
@@ -66,33 +134,44 @@ class CostHistoryDisplay:
         self.name = name
 
     def plot(self, ax=None, *, name=None, log_scale=False, **kwargs):
-        """Draw the cost curve.
+        """Draw every cost curve.
 
         Parameters
         ----------
         ax : matplotlib Axes, default=None
-            Axes to draw on; a new figure when None. Passing the ``ax_`` of
-            another display overlays the curves.
-        name : str, default=None
-            Legend label; defaults to the display's ``name``.
+            Axes to draw on; a new figure, with constrained layout so that no
+            label is clipped, when None. Passing the ``ax_`` of another
+            display overlays the curves.
+        name : str or list of str, default=None
+            Legend labels, overriding the display's ``name``: a str for one
+            curve, a list with one str per curve for several.
         log_scale : bool, default=False
             Draw the cost on a logarithmic axis.
         **kwargs : dict
-            Passed to ``ax.plot`` (``color``, ``linestyle``, ...).
+            Passed to ``ax.plot`` for every curve (``color``, ``linestyle``,
+            ...).
 
         Returns
         -------
         display : CostHistoryDisplay
-            This display, with ``line_``, ``ax_`` and ``figure_`` set.
+            This display, with ``lines_``, ``line_``, ``ax_`` and ``figure_``
+            set by this call.
         """
-        plt = _pyplot()
+        check_matplotlib_support(f"{type(self).__name__}.plot")
+        import matplotlib.pyplot as plt
+
+        curves = _split_curves(self.cost_history)
+        labels = _labels(self.name if name is None else name, len(curves))
         if ax is None:
-            _, ax = plt.subplots()
-        name = self.name if name is None else name
-        cost_history = np.asarray(self.cost_history)
-        (self.line_,) = ax.plot(
-            np.arange(len(cost_history)), cost_history, label=name, **kwargs
-        )
+            _, ax = plt.subplots(layout="constrained")
+        self.lines_ = [
+            ax.plot(np.arange(len(curve)), curve, label=label, **kwargs)[0]
+            for curve, label in zip(curves, labels, strict=True)
+        ]
+        # A CV search marks its chosen candidate; otherwise only a lone curve
+        # stands out.
+        chosen = getattr(self, "_chosen", 0 if len(curves) == 1 else None)
+        self.line_ = None if chosen is None else self.lines_[chosen]
         ax.set_xlabel("iteration")
         ax.set_ylabel("cost J")
         if log_scale:
@@ -107,19 +186,26 @@ class CostHistoryDisplay:
     def from_estimator(
         cls, estimator, *, ax=None, name=None, log_scale=False, fold=0, **kwargs
     ):
-        """Draw the cost curve of a fitted estimator.
+        """Draw the cost curves of a fitted estimator.
 
         Parameters
         ----------
         estimator : estimator with ``cost_history_``, or a Pipeline ending in one
-            A fitted :class:`~sklearn_gd.GDLogisticClassifier`, or a
-            :class:`~sklearn_gd.GDLogisticClassifierCV`, for which every
-            candidate's curve on ``fold`` is drawn (``lines_``; ``line_`` is
-            the chosen candidate's).
+            A fitted :class:`~sklearn_gd.GDLogisticClassifier`: its curve
+            (``line_``). Or a fitted :class:`~sklearn_gd.GDLogisticClassifierCV`:
+            the curve of every candidate on ``fold`` that did not diverge
+            (``lines_``; ``line_`` is the chosen candidate's), labelled
+            ``"alpha=..., C=..."``, with ``alpha`` the learning rate, under the
+            title ``"Fold 0: every candidate"``. When every candidate diverged
+            on ``fold``, nothing is drawn and the title says so.
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure when None.
         name : str, default=None
-            Legend label; defaults to the estimator's class name and ``alpha_``.
+            Legend label; defaults to the estimator's class name and
+            ``alpha_``. For a :class:`~sklearn_gd.GDLogisticClassifierCV`, the
+            prefix of every label (``"name: alpha=..., C=..."``) and of the
+            title (``"name, fold 0: ..."``), so that two searches drawn on one
+            ``ax`` stay apart.
         log_scale : bool, default=False
             Draw the cost on a logarithmic axis.
         fold : int, default=0
@@ -133,37 +219,59 @@ class CostHistoryDisplay:
         display : CostHistoryDisplay
             The display, drawn.
         """
-        _pyplot()  # say how to install matplotlib before anything else
+        check_matplotlib_support(f"{cls.__name__}.from_estimator")
         final = estimator[-1] if hasattr(estimator, "steps") else estimator
         if hasattr(final, "cost_histories_"):
-            return cls._from_search(final, fold, ax, log_scale, **kwargs)
-        check_is_fitted(final, "cost_history_")
-        if name is None:
-            name = f"{type(final).__name__} (alpha={final.alpha_:.3g})"
-        display = cls(cost_history=final.cost_history_, name=name)
-        return display.plot(ax=ax, log_scale=log_scale, **kwargs)
+            display, title = cls._from_search(final, fold, name)
+        else:
+            check_is_fitted(final, "cost_history_")
+            if name is None:
+                name = f"{type(final).__name__} (alpha={final.alpha_:.3g})"
+            display, title = cls(cost_history=final.cost_history_, name=name), None
+        display.plot(ax=ax, log_scale=log_scale, **kwargs)
+        if title is not None:
+            display.ax_.set_title(title)
+        return display
 
     @classmethod
-    def _from_search(cls, search, fold, ax, log_scale, **kwargs):
-        """Draw every candidate's curve on one fold of a GDLogisticClassifierCV.
+    def _from_search(cls, search, fold, name):
+        """Gather the curves of every candidate of one fold of a CV search.
 
-        ``lines_`` holds one line per candidate that did not diverge, and
-        ``line_`` the chosen candidate's.
+        Parameters
+        ----------
+        search : GDLogisticClassifierCV
+            The fitted search.
+        fold : int
+            Whose fold's training curves to gather.
+        name : str or None
+            Prefix of every label and of the title.
+
+        Returns
+        -------
+        display : CostHistoryDisplay
+            The display, not drawn yet: one curve per candidate that did not
+            diverge, with the chosen candidate marked for ``line_``.
+        title : str
+            The axes' title: the fold, and how many candidates diverged.
         """
-        lines = []
-        display = None
+        Cs = getattr(search, "Cs_", None)
+        Cs = np.asarray(search.Cs if Cs is None else Cs, dtype=float).ravel()
+        histories, labels, chosen = [], [], None
         for (a, c), history in np.ndenumerate(search.cost_histories_[fold]):
             if search.coefs_paths_[fold, a, c] is None:  # diverged: no curve
                 continue
-            alpha, C = search.alphas_[a], np.asarray(search.Cs, dtype=float).ravel()[c]
-            display = cls(cost_history=history, name=f"alpha={alpha:.3g}, C={C:g}")
-            display.plot(
-                ax=ax if not lines else lines[0].axes, log_scale=log_scale, **kwargs
-            )
-            lines.append(display.line_)
+            alpha, C = search.alphas_[a], Cs[c]
             if alpha == search.alpha_ and C == search.C_:
-                chosen = display.line_
-        display.lines_ = lines
-        display.line_ = chosen
-        display.ax_.set_title(f"Every candidate on fold {fold}")
-        return display
+                chosen = len(histories)
+            histories.append(history)
+            label = f"alpha={alpha:.3g}, C={C:g}"
+            labels.append(label if name is None else f"{name}: {label}")
+        display = cls(cost_history=histories, name=labels)
+        display._chosen = chosen
+        where = f"Fold {fold}" if name is None else f"{name}, fold {fold}"
+        n_diverged = search.cost_histories_[fold].size - len(histories)
+        if not histories:
+            return display, f"{where}: every candidate diverged; no curve to draw"
+        if n_diverged:
+            return display, f"{where}: every candidate ({n_diverged} diverged)"
+        return display, f"{where}: every candidate"

@@ -7,6 +7,9 @@ from hypothesis import HealthCheck, settings
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris
 from sklearn.preprocessing import StandardScaler
 
+from sklearn_gd import _loss
+from sklearn_gd._data import data_kind
+
 # Bounded for CI: every property test runs this many examples, each within
 # the deadline. HYPOTHESIS_PROFILE=thorough runs ten times as many.
 settings.register_profile(
@@ -49,3 +52,42 @@ def make_data(rng, n_samples=40, n_features=3, n_classes=2):
     y = np.arange(n_samples) % n_classes
     X = rng.normal(size=(n_samples, n_features)) + 0.5 * y[:, None]
     return X, y
+
+
+def make_evaluator(
+    X,
+    y,
+    sample_weight,
+    n_classes,
+    fit_intercept=True,
+    *,
+    solver="vectorized",
+    **opts,
+):
+    """Build the evaluator of Steps 1-3 that a fit on X would use.
+
+    The one place the tests build an evaluator: ``y`` holds class indices,
+    ``opts`` (``block_bytes``) go to the NumPy evaluator itself.
+    """
+    y_index = y.astype(np.intp)  # NumPy or Dask
+    if opts:
+        target = y_index.astype(X.dtype) if n_classes == 2 else y_index
+        return _loss.LogisticLoss(
+            X, target, sample_weight, fit_intercept, n_classes, **opts
+        )
+    return data_kind(X).evaluator(
+        X, y_index, sample_weight, n_classes, fit_intercept, solver
+    )
+
+
+def objective(evaluator, l2_reg=0.0, l1_reg=0.0):
+    """Return J and its smooth gradient for one candidate, ``f(params)``."""
+    penalty = _loss.ElasticNet([l2_reg], [l1_reg], evaluator.fit_intercept)
+
+    def f(params):
+        stack = np.asarray(params)[None]
+        costs, grads = evaluator(stack)
+        costs, grads = penalty.add_to(costs, grads, stack, [0])
+        return float(costs[0]), grads[0]
+
+    return f

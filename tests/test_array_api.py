@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import config_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._array_api import (
     _convert_to_numpy,
     device,
@@ -126,16 +127,48 @@ def test_diverging_fit_in_torch_says_what_to_do():
         )
 
 
-def test_cv_estimator_refuses_other_namespaces():
-    xp, device_ = _array_api_for_tests("array_api_strict", None, "float64")
-    X, y = make_data(np.random.default_rng(4))
+@pytest.mark.parametrize(
+    "namespace, device_name", [("array_api_strict", None), ("torch", "cpu")]
+)
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_cv_search_in_namespace_equals_numpy_search(namespace, device_name, n_classes):
+    xp, device_ = _array_api_for_tests(namespace, device_name, "float64")
+    rng = np.random.default_rng(4)
+    X, y = make_data(rng, n_samples=90, n_features=4, n_classes=n_classes)
+    sample_weight = rng.uniform(0.5, 2.0, len(y))
+    params = dict(
+        alphas=[0.1, 1.0, 1e308],  # the last one diverges
+        Cs=[1.0, np.inf],
+        cv=3,
+        max_iter=40,
+        tol=0,
+        class_weight="balanced",
+    )
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        numpy_cv = GDLogisticClassifierCV(**params).fit(X, y, sample_weight)
+    X_xp = xp.asarray(X, device=device_)
     with (
         config_context(array_api_dispatch=True),
-        pytest.raises(ValueError, match="runs on NumPy arrays.*array_api_strict"),
+        pytest.warns(ConvergenceWarning, match="diverged"),
     ):
-        GDLogisticClassifierCV().fit(
-            xp.asarray(X, device=device_), xp.asarray(y, device=device_)
+        xp_cv = GDLogisticClassifierCV(**params).fit(
+            X_xp,
+            xp.asarray(y, device=device_),
+            sample_weight=xp.asarray(sample_weight, device=device_),
         )
+        proba = xp_cv.predict_proba(X_xp)
+        assert get_namespace(proba)[0].__name__.endswith(namespace)
+        y_pred = _convert_to_numpy(xp_cv.predict(X_xp), xp)
+    assert_array_equal(y_pred, numpy_cv.predict(X))
+    assert_allclose(xp_cv.scores_, numpy_cv.scores_, rtol=1e-10)
+    assert_array_equal(xp_cv.n_iter_, numpy_cv.n_iter_)
+    assert (xp_cv.alpha_, xp_cv.C_) == (numpy_cv.alpha_, numpy_cv.C_)
+    for fold_xp, fold_np in zip(
+        xp_cv.cost_histories_.ravel(), numpy_cv.cost_histories_.ravel(), strict=True
+    ):
+        assert_allclose(fold_xp, fold_np, rtol=1e-10)
+    assert_allclose(_convert_to_numpy(xp_cv.coef_, xp), numpy_cv.coef_, rtol=1e-10)
+    assert_allclose(_convert_to_numpy(proba, xp), numpy_cv.predict_proba(X), rtol=1e-10)
 
 
 def test_auto_alpha_on_huge_values_in_torch_says_to_scale():

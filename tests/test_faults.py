@@ -10,28 +10,24 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import GridSearchCV
 
-import sklearn_gd._logistic
-from sklearn_gd import GDLogisticClassifier
+from sklearn_gd import GDLogisticClassifier, _loss
 
 from .conftest import make_data
 
 
 def _interrupt_after(monkeypatch, n_calls):
-    """Make the next fits raise KeyboardInterrupt at iteration ``n_calls``."""
-    real = sklearn_gd._logistic.gradient_descent
+    """Make the evaluators raise KeyboardInterrupt at their call ``n_calls``."""
+    calls = []
+    for evaluator in (_loss.LogisticLoss, _loss.LoopLogisticLoss):
+        real = evaluator.__call__
 
-    def interrupted(loss_gradient, params, **kwargs):
-        calls = []
-
-        def counting(params):
+        def interrupted(self, stack, real=real):
             calls.append(None)
             if len(calls) == n_calls:
                 raise KeyboardInterrupt
-            return loss_gradient(params)
+            return real(self, stack)
 
-        return real(counting, params, **kwargs)
-
-    monkeypatch.setattr(sklearn_gd._logistic, "gradient_descent", interrupted)
+        monkeypatch.setattr(evaluator, "__call__", interrupted)
 
 
 @pytest.mark.parametrize("solver", ["loop", "vectorized"])

@@ -8,7 +8,7 @@ from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_gd._gradient_descent import gradient_descent
-from sklearn_gd._loss import prox_l1
+from sklearn_gd._loss import ElasticNet
 
 
 def quadratic(params, A, c):
@@ -124,7 +124,11 @@ def test_proximal_step_gives_the_lasso_solution_with_exact_zeros():
     def f(params):
         return float(((params - v) ** 2).sum() / 2 + np.abs(params).sum()), params - v
 
-    prox = partial(prox_l1, l1_reg=1.0, n_features=4)
+    penalty = ElasticNet([0.0], [1.0], fit_intercept=False)
+
+    def prox(params, step):
+        return penalty.prox(params[None], np.array([step]), [0])[0]
+
     params, costs, _ = gradient_descent(
         f, np.zeros((1, 4)), alpha=0.5, max_iter=1000, tol=1e-12, prox=prox
     )

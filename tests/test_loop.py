@@ -6,7 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from sklearn_gd import GDLogisticClassifier, _loop, _loss
+from sklearn_gd import GDLogisticClassifier, _loop
+
+from .conftest import make_evaluator, objective
 
 
 @given(
@@ -34,7 +36,9 @@ def test_loop_equals_vectorized_at_any_parameters(
     else:
         loop = _loop.multinomial_loss_gradient
     # A small block size makes the vectorized pass cross several blocks.
-    vectorized = _loss.LogisticLoss(X, y, sw, fit_intercept, n_classes, block_bytes=64)
+    vectorized = objective(
+        make_evaluator(X, y, sw, n_classes, fit_intercept, block_bytes=64)
+    )
 
     cost_loop, grad_loop = loop(
         params, X.tolist(), y.tolist(), sw.tolist(), fit_intercept

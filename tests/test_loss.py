@@ -5,10 +5,11 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import approx_fprime, check_grad
 from scipy.special import expit, log_softmax, logsumexp
+from sklearn import config_context
 
 from sklearn_gd import _loss
 
-from .conftest import make_data
+from .conftest import make_data, make_evaluator, objective
 
 raise_on_float_errors = np.errstate(over="raise", divide="raise", invalid="raise")
 
@@ -38,9 +39,7 @@ def _problem(rng, n_classes, fit_intercept, n_samples=30, n_features=4):
     sample_weight = rng.uniform(0.1, 3.0, size=n_samples)
     n_outputs = 1 if n_classes == 2 else n_classes
     params = rng.normal(size=(n_outputs, n_features + fit_intercept))
-    if n_classes == 2:
-        y = y.astype(float)
-    loss = _loss.LogisticLoss(X, y, sample_weight, fit_intercept, n_classes)
+    loss = make_evaluator(X, y, sample_weight, n_classes, fit_intercept)
     return loss, params, X, y, sample_weight
 
 
@@ -52,20 +51,13 @@ def test_gradient_matches_finite_differences(n_classes, fit_intercept):
     shape = params.shape
     l2_reg = 0.3
 
-    def objective(flat):
-        return _loss.penalized_loss_gradient(
-            flat.reshape(shape),
-            loss,
-            l2_reg,
-            0.0,
-            X.shape[1],
-        )
+    f = objective(loss, l2_reg)
 
     def cost(flat):
-        return objective(flat)[0]
+        return f(flat.reshape(shape))[0]
 
     def grad(flat):
-        return objective(flat)[1].ravel()
+        return f(flat.reshape(shape))[1].ravel()
 
     flat = params.ravel()
     assert (
@@ -79,7 +71,7 @@ def test_gradient_matches_finite_differences(n_classes, fit_intercept):
 def test_cost_at_zero_is_log_of_number_of_classes(n_classes):
     rng = np.random.default_rng(1)
     loss, params, X, y, sw = _problem(rng, n_classes, True)
-    cost, _ = loss(np.zeros_like(params))
+    cost, _ = objective(loss)(np.zeros_like(params))
     assert cost == pytest.approx(np.log(n_classes), rel=1e-14)
 
 
@@ -88,7 +80,7 @@ def test_binary_cost_is_the_seeds_cross_entropy():
     loss, params, X, y, sw = _problem(rng, 2, True)
     a = expit(X @ params[0, :-1] + params[0, -1])
     seed_J = -(y * np.log(a) + (1 - y) * np.log(1 - a))
-    cost, _ = loss(params)
+    cost, _ = objective(loss)(params)
     assert cost == pytest.approx(np.average(seed_J, weights=sw), rel=1e-13)
 
 
@@ -97,19 +89,18 @@ def test_multinomial_cost_is_the_cross_entropy():
     loss, params, X, y, sw = _problem(rng, 3, True)
     Z = X @ params[:, :-1].T + params[:, -1]
     expected = logsumexp(Z, axis=1) - Z[np.arange(len(y)), y]
-    cost, _ = loss(params)
+    cost, _ = objective(loss)(params)
     assert cost == pytest.approx(np.average(expected, weights=sw), rel=1e-13)
 
 
 def test_penalty_adds_l2_and_l1_terms_but_not_on_the_intercept():
-    params = np.array([[1.0, -2.0, 7.0]])
-
-    def zero(p):
-        return 0.0, np.zeros_like(p)
-
-    cost, grad = _loss.penalized_loss_gradient(params, zero, 0.5, 0.25, 2)
-    assert cost == pytest.approx(0.5 * 0.5 * 5 + 0.25 * 3)
-    assert_array_equal(grad, [[0.5, -1.0, 0.0]])
+    stack = np.array([[[9.0, 9.0, 9.0]], [[1.0, -2.0, 7.0]]])
+    penalty = _loss.ElasticNet([0.0, 0.5], [1.0, 0.25], fit_intercept=True)
+    # Only the second candidate runs: its own strengths apply.
+    costs, grads = penalty.add_to(np.zeros(1), np.zeros((1, 1, 3)), stack[1:], [1])
+    assert costs[0] == pytest.approx(0.5 * 0.5 * 5 + 0.25 * 3)
+    assert_array_equal(grads, [[[0.5, -1.0, 0.0]]])
+    assert_array_equal(stack[1], [[1.0, -2.0, 7.0]])
 
 
 def test_penalty_strengths_scale_like_logistic_regression():
@@ -125,16 +116,17 @@ def test_penalty_strengths_scale_like_logistic_regression():
 )
 @settings(max_examples=50)
 def test_prox_l1_satisfies_the_prox_optimality_condition(values, step, l1_reg):
-    v = np.array([values])
-    u = _loss.prox_l1(v, step, l1_reg, 2)
+    v = np.array([[values]])
+    penalty = _loss.ElasticNet([0.0], [l1_reg], fit_intercept=True)
+    u = penalty.prox(v, np.array([step]), [0])
     t = step * l1_reg
     # u minimises ||u - v||^2 / 2 + t ||u_W||_1: 0 in (u - v) + t * subgradient.
-    W_u, W_v = u[0, :2], v[0, :2]
+    W_u, W_v = u[0, 0, :2], v[0, 0, :2]
     nonzero = W_u != 0
     assert_allclose(W_u[nonzero] - W_v[nonzero], -t * np.sign(W_u[nonzero]), atol=1e-12)
     assert np.all(np.abs(W_v[~nonzero]) <= t + 1e-12)
-    assert u[0, 2] == v[0, 2]
-    assert_array_equal(v, [values])  # the input is untouched
+    assert u[0, 0, 2] == v[0, 0, 2]
+    assert_array_equal(v, [[values]])  # the input is untouched
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
@@ -146,17 +138,14 @@ def test_lipschitz_constant_bounds_the_hessian(n_classes, fit_intercept, n_sampl
         rng, n_classes, fit_intercept, n_samples=n_samples, n_features=8
     )
     X[:, 0] *= 30  # unscaled: a Hessian far from the identity
-    L = _loss.lipschitz_constant(X, sw, fit_intercept, n_classes, l2_reg=0.1)
+    loss = make_evaluator(X, y, sw, n_classes, fit_intercept)  # X changed
+    L = loss.lipschitz_constant(0.1)
+    assert L == _loss.lipschitz_constant(X, sw, fit_intercept, n_classes, l2_reg=0.1)
     shape = params.shape
+    f = objective(loss, 0.1)
 
     def grad(flat):
-        return _loss.penalized_loss_gradient(
-            flat.reshape(shape),
-            loss,
-            0.1,
-            0.0,
-            X.shape[1],
-        )[1].ravel()
+        return f(flat.reshape(shape))[1].ravel()
 
     for scale in (0.0, 0.1, 1.0):
         flat = scale * rng.normal(size=params.size)
@@ -207,21 +196,18 @@ def test_sums_over_parts_of_the_rows_add_up(n_classes, fit_intercept):
     """What a Dask fit relies on: the accumulators of the chunks add up."""
     rng = np.random.default_rng(11)
     X, y = make_data(rng, n_samples=90, n_features=5, n_classes=n_classes)
-    target = y.astype(float) if n_classes == 2 else y
     weights = rng.uniform(0.0, 2.0, len(y))
     n_outputs = 1 if n_classes == 2 else n_classes
-    params = rng.normal(size=(n_outputs, 5 + fit_intercept))
-    whole = _loss.LogisticLoss(X, target, weights, fit_intercept, n_classes)
+    stack = rng.normal(size=(2, n_outputs, 5 + fit_intercept))
+    whole = make_evaluator(X, y, weights, n_classes, fit_intercept)
     parts = [
-        _loss.LogisticLoss(
-            X[rows], target[rows], weights[rows], fit_intercept, n_classes
-        )
+        make_evaluator(X[rows], y[rows], weights[rows], n_classes, fit_intercept)
         for rows in (slice(0, 7), slice(7, 50), slice(50, 90))
     ]
-    sums = [part.sums(params) for part in parts]
-    cost, grad = whole(params)
-    assert_allclose(sum(c for c, _ in sums) / weights.sum(), cost, rtol=1e-13)
-    assert_allclose(sum(g for _, g in sums) / weights.sum(), grad, rtol=1e-12)
+    sums = [part.sums(stack) for part in parts]
+    costs, grads = whole(stack)
+    assert_allclose(sum(c for c, _ in sums) / weights.sum(), costs, rtol=1e-13)
+    assert_allclose(sum(g for _, g in sums) / weights.sum(), grads, rtol=1e-12)
     grams = [
         _loss.feature_gram(X[rows], weights[rows], fit_intercept)
         for rows in (slice(0, 7), slice(7, 90))
@@ -231,34 +217,55 @@ def test_sums_over_parts_of_the_rows_add_up(n_classes, fit_intercept):
     )
 
 
+def _every_kind(X, y, weights):
+    """The data of every evaluator: NumPy for both solvers, CSR, torch, Dask."""
+    from scipy import sparse
+
+    kinds = {
+        "loop": (X, y, weights, "loop"),
+        "vectorized": (X, y, weights, "vectorized"),
+        "csr": (sparse.csr_matrix(X), y, weights, "vectorized"),
+    }
+    torch = pytest.importorskip("torch")
+    kinds["torch"] = (torch.asarray(X), y, weights, "vectorized")
+    da = pytest.importorskip("dask.array")
+    kinds["dask"] = (
+        da.from_array(X, chunks=(25, -1)),
+        da.from_array(y, chunks=25),
+        da.from_array(weights, chunks=25),
+        "vectorized",
+    )
+    return kinds
+
+
 @pytest.mark.parametrize("n_classes", [2, 4])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_namespace_loss_equals_numpy_loss(n_classes, fit_intercept):
-    """The Array API form of Steps 1-3 gives LogisticLoss's numbers (torch)."""
-    torch = pytest.importorskip("torch")
+def test_every_evaluator_honours_the_contract(n_classes, fit_intercept):
+    """Same stack in, same costs and gradients out, whatever holds the data."""
     rng = np.random.default_rng(12)
     X, y = make_data(rng, n_samples=70, n_features=4, n_classes=n_classes)
-    target = y.astype(float) if n_classes == 2 else y
     weights = rng.uniform(0.0, 2.0, len(y))
     n_outputs = 1 if n_classes == 2 else n_classes
-    params = rng.normal(size=(n_outputs, 4 + fit_intercept))
-    from sklearn.externals.array_api_compat import torch as xp
-
-    loss = _loss.NamespaceLogisticLoss(
-        torch.asarray(X),
-        torch.asarray(target),
-        torch.asarray(weights),
-        fit_intercept,
-        n_classes,
-        xp,
-        torch.device("cpu"),
-        lambda array: array.numpy(),
-    )
-    reference = _loss.LogisticLoss(X, target, weights, fit_intercept, n_classes)
-    cost, grad = loss(params)
-    expected_cost, expected_grad = reference(params)
-    assert_allclose(cost, expected_cost, rtol=1e-13)
-    assert_allclose(grad, expected_grad, rtol=1e-12, atol=1e-15)
-    assert loss.lipschitz_constant(0.1) == pytest.approx(
-        _loss.lipschitz_constant(X, weights, fit_intercept, n_classes, 0.1), rel=1e-10
-    )
+    stack = rng.normal(size=(3, n_outputs, 4 + fit_intercept))
+    reference = make_evaluator(X, y, weights, n_classes, fit_intercept)
+    expected_costs, expected_grads = reference(stack)
+    expected_L = reference.lipschitz_constant(0.1)
+    for name, (X_k, y_k, w_k, solver) in _every_kind(X, y, weights).items():
+        with config_context(array_api_dispatch=name == "torch"):
+            evaluator = make_evaluator(
+                X_k, y_k, w_k, n_classes, fit_intercept, solver=solver
+            )
+            assert isinstance(evaluator, _loss.Evaluator), name
+            costs, grads = evaluator(stack)
+            one_by_one = [evaluator(stack[c : c + 1]) for c in range(3)]
+            L = evaluator.lipschitz_constant(0.1)
+        assert costs.shape == (3,) and grads.shape == stack.shape, name
+        assert_allclose(costs, expected_costs, rtol=1e-12, err_msg=name)
+        assert_allclose(grads, expected_grads, rtol=1e-10, atol=1e-14, err_msg=name)
+        for c, (cost_c, grad_c) in enumerate(one_by_one):
+            assert_allclose(cost_c, costs[c : c + 1], rtol=1e-13, err_msg=name)
+            assert_allclose(grad_c, grads[c : c + 1], rtol=1e-12, atol=1e-15)
+        assert L == pytest.approx(expected_L, rel=1e-6), name
+        assert evaluator.weight_sum == pytest.approx(weights.sum(), rel=1e-13)
+        assert (evaluator.n_features, evaluator.n_outputs) == (4, n_outputs)
+        assert evaluator.dtype == np.float64, name

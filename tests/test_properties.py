@@ -15,6 +15,8 @@ from scipy.optimize import approx_fprime
 
 from sklearn_gd import GDLogisticClassifier, _loss
 
+from .conftest import make_evaluator, objective
+
 
 @st.composite
 def problems(draw, max_samples=200, max_features=30):
@@ -134,23 +136,19 @@ def test_gradient_equals_finite_differences(problem, seed):
     n_classes = y.max() + 1
     if sample_weight is None:
         sample_weight = np.ones(len(y))
-    target = y.astype(float) if n_classes == 2 else y
-    loss = _loss.LogisticLoss(
-        X, target, sample_weight, params["fit_intercept"], n_classes
-    )
+    loss = make_evaluator(X, y, sample_weight, n_classes, params["fit_intercept"])
     l2_reg, _ = _loss.penalty_strengths(
         params["C"], params["l1_ratio"], sample_weight.sum()
     )
+    f = objective(loss, l2_reg)
     n_outputs = 1 if n_classes == 2 else n_classes
     shape = (n_outputs, X.shape[1] + params["fit_intercept"])
     at = np.random.default_rng(seed).normal(size=shape)
 
     def cost(flat):
-        return _loss.penalized_loss_gradient(
-            flat.reshape(shape), loss, l2_reg, 0.0, X.shape[1]
-        )[0]
+        return f(flat.reshape(shape))[0]
 
-    grad = _loss.penalized_loss_gradient(at, loss, l2_reg, 0.0, X.shape[1])[1]
+    grad = f(at)[1]
     numeric = approx_fprime(at.ravel(), cost, 1e-6)
     assert_allclose(grad.ravel(), numeric, rtol=1e-4, atol=1e-6 * (1 + np.abs(X).max()))
 

@@ -1,0 +1,394 @@
+"""The kind of data, decided once per fit and once per predict.
+
+One object per kind knows everything that depends on where the data live:
+NumPy arrays and SciPy CSR matrices (:class:`InMemoryData`), arrays of another
+Array API namespace such as PyTorch (:class:`NamespaceData`), and Dask arrays
+(:class:`sklearn_gd._dask.DaskData`). Each validates the data, encodes the
+labels, counts the classes, builds the evaluator of Steps 1-3, takes rows
+(the folds of a cross-validation), puts fitted arrays where the data live, and
+maps a prediction over the rows. :func:`data_kind` picks the object; nothing
+else in the package asks what kind of array it holds.
+"""
+
+import numpy as np
+from scipy.sparse import issparse
+from sklearn import get_config
+from sklearn.utils._array_api import (
+    _convert_to_numpy,
+    _is_numpy_namespace,
+    get_namespace,
+    get_namespace_and_device,
+)
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+from sklearn_gd import _dask, _loss
+
+
+def data_kind(X):
+    """Return the object that handles data of X's kind.
+
+    Parameters
+    ----------
+    X : array-like, sparse matrix, Array API array or Dask array
+        Data passed to ``fit`` or to a predict method.
+
+    Returns
+    -------
+    kind : InMemoryData, NamespaceData or DaskData
+        Dask arrays get :class:`~sklearn_gd._dask.DaskData`; arrays of a
+        namespace other than NumPy (under ``array_api_dispatch``)
+        :class:`NamespaceData`; everything else :class:`InMemoryData`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd._data import data_kind
+    >>> type(data_kind(np.ones((2, 2)))).__name__
+    'InMemoryData'
+    """
+    if _dask.is_dask_array(X):
+        return _dask.DaskData()
+    if issparse(X):
+        return InMemoryData()
+    xp, _, device = get_namespace_and_device(X)
+    return InMemoryData() if _is_numpy_namespace(xp) else NamespaceData(xp, device)
+
+
+def encode_labels(y):
+    """Check the targets and encode them as indices into the sorted classes.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Class labels.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        The sorted unique labels.
+    y_index : ndarray of shape (n_samples,)
+        Index of each label in ``classes``.
+
+    Raises
+    ------
+    ValueError
+        If the labels are not class labels, mix types, or hold one class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd._data import encode_labels
+    >>> encode_labels(np.array(["b", "a", "b"]))
+    (array(['a', 'b'], dtype='<U1'), array([1, 0, 1]))
+    """
+    _check_label_types(y)
+    check_classification_targets(y)
+    classes, y_index = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(
+            "This solver needs samples of at least 2 classes in the data, "
+            f"but the data contains only one class: {classes[0]!r}."
+        )
+    return classes, y_index.ravel()
+
+
+def _check_label_types(y):
+    """Reject labels that mix strings with other types.
+
+    scikit-learn's own check calls such a target "unknown" and suggests it may
+    be a regression target, which misleads; this says what is wrong.
+    """
+    if y.dtype != object:
+        return
+    is_str = np.array([isinstance(label, str) for label in y])
+    if is_str.any() and not is_str.all():
+        kinds = sorted({type(label).__name__ for label in y})
+        raise ValueError(
+            f"y mixes labels of different types ({', '.join(kinds)}): use "
+            "labels of one type, e.g. convert them all with y.astype(str)."
+        )
+
+
+def to_numpy(array):
+    """Copy an array of any namespace and device to a NumPy array on the CPU.
+
+    Parameters
+    ----------
+    array : array or None
+        An array; None and NumPy arrays are returned as they are.
+
+    Returns
+    -------
+    array : ndarray or None
+        The array in NumPy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd._data import to_numpy
+    >>> to_numpy(np.ones(2))
+    array([1., 1.])
+    """
+    if array is None or isinstance(array, np.ndarray):
+        return array
+    return _convert_to_numpy(array, get_namespace(array)[0])
+
+
+def _binary_target(y_index, n_classes, dtype):
+    """Return what the evaluators take as y: 0.0/1.0 of X's dtype, or indices."""
+    return y_index.astype(dtype) if n_classes == 2 else y_index
+
+
+class InMemoryData:
+    """NumPy arrays and SciPy CSR matrices, fitted where they are.
+
+    The vectorized solver keeps float32 data in float32; the loop solver
+    computes in Python floats, which are float64.
+    """
+
+    def validate(self, estimator, X, y, sample_weight):
+        """Validate X, y and the sample weights, as scikit-learn does.
+
+        Parameters
+        ----------
+        estimator : estimator with a ``solver`` parameter
+            The estimator being fitted: ``n_features_in_`` (and
+            ``feature_names_in_``) are recorded on it by ``validate_data``.
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,) or None
+            Weights of the examples.
+
+        Returns
+        -------
+        X : ndarray or CSR matrix of shape (n_samples, n_features)
+            The data, float64 or float32.
+        y : ndarray of shape (n_samples,)
+            The labels.
+        sample_weight : ndarray of shape (n_samples,)
+            A new array of X's dtype (ones when None), non-negative.
+        """
+        dtype = np.float64 if estimator.solver == "loop" else [np.float64, np.float32]
+        X, y = validate_data(estimator, X, y, accept_sparse="csr", dtype=dtype)
+        return X, y, self._sample_weight(sample_weight, len(y), X.dtype)
+
+    @staticmethod
+    def _sample_weight(sample_weight, n_samples, dtype):
+        """Check the weights against the number of rows; a new array."""
+        return _check_sample_weight(
+            sample_weight,
+            np.empty((n_samples, 0)),
+            dtype=dtype,
+            ensure_non_negative=True,
+            copy=True,
+        )
+
+    def encode_labels(self, y):
+        """Return the sorted classes and each label's index (:func:`encode_labels`)."""
+        return encode_labels(y)
+
+    def class_counts(self, y_index, sample_weight, n_classes):
+        """Return the sum of the weights of each class, a NumPy array."""
+        return np.bincount(y_index, weights=sample_weight, minlength=n_classes)
+
+    def per_example(self, values, y_index):
+        """Return ``values[y_index]``: a per-class value for every example."""
+        return values[y_index]
+
+    def finish(self, sample_weight):
+        """Return the final sample weights (computed already in memory)."""
+        return sample_weight
+
+    def evaluator(self, X, y_index, sample_weight, n_classes, fit_intercept, solver):
+        """Build the evaluator of Steps 1-3 for this data.
+
+        Parameters
+        ----------
+        X : ndarray or CSR matrix of shape (n_samples, n_features)
+            Training data.
+        y_index : ndarray of shape (n_samples,)
+            Class indices.
+        sample_weight : ndarray of shape (n_samples,)
+            Weights with the class weights folded in.
+        n_classes : int
+            Number of classes.
+        fit_intercept : bool
+            Whether an intercept is fitted.
+        solver : {'vectorized', 'loop'}
+            Which evaluator.
+
+        Returns
+        -------
+        evaluator : LogisticLoss or LoopLogisticLoss
+            The evaluator.
+        """
+        y = _binary_target(y_index, n_classes, X.dtype)
+        make = _loss.LoopLogisticLoss if solver == "loop" else _loss.LogisticLoss
+        return make(X, y, sample_weight, fit_intercept, n_classes)
+
+    def take(self, array, rows):
+        """Return the given rows of an array (a fold)."""
+        return array[rows]
+
+    def to_numpy(self, array):
+        """Return the array as a NumPy array (it is one already)."""
+        return array
+
+    def splittable(self, X, y):
+        """Return X and y as a scikit-learn splitter reads them."""
+        return X, y
+
+    def fitted(self, array):
+        """Put a fitted NumPy array where the data live: it is there already."""
+        return array
+
+    def map_rows(self, predict, X, n_columns, dtype):
+        """Apply a prediction to X: all its rows are in memory."""
+        return predict(X)
+
+
+class NamespaceData(InMemoryData):
+    """Arrays of an Array API namespace other than NumPy, e.g. PyTorch.
+
+    X stays in its namespace and on its device. The labels and the weights
+    (``O(n_samples)`` numbers) are prepared in NumPy, then moved to X's
+    device once; the fitted arrays are moved there too, as scikit-learn's
+    checks require.
+
+    Parameters
+    ----------
+    xp : namespace
+        The Array API namespace of X.
+    device : device
+        The device of X.
+    """
+
+    def __init__(self, xp, device):
+        self.xp = xp
+        self.device = device
+
+    def validate(self, estimator, X, y, sample_weight):
+        """Validate X in its namespace, y and the weights in NumPy.
+
+        Parameters
+        ----------
+        estimator : estimator with a ``solver`` parameter
+            The estimator being fitted.
+        X : array of shape (n_samples, n_features)
+            Training data in namespace ``xp``.
+        y : array of shape (n_samples,)
+            Class labels.
+        sample_weight : array of shape (n_samples,) or None
+            Weights of the examples.
+
+        Returns
+        -------
+        X : array of shape (n_samples, n_features)
+            float64 or float32, in namespace ``xp``.
+        y : array of shape (n_samples,)
+            The labels, in their namespace.
+        sample_weight : ndarray of shape (n_samples,)
+            NumPy weights of X's dtype.
+
+        Raises
+        ------
+        ValueError
+            For the loop solver, which runs on NumPy arrays only.
+        """
+        xp = self.xp
+        if estimator.solver == "loop":
+            raise ValueError(
+                "solver='loop' runs Python loops over NumPy arrays; X is an array "
+                f"of {xp.__name__}. Use solver='vectorized', which fits arrays of "
+                "any Array API namespace where they are, or convert X to NumPy."
+            )
+        X, y = validate_data(
+            estimator, X, y, accept_sparse="csr", dtype=[xp.float64, xp.float32]
+        )
+        sample_weight = self.to_numpy(sample_weight)
+        return X, y, self._sample_weight(sample_weight, X.shape[0], self.dtype(X))
+
+    def dtype(self, X):
+        """Return the NumPy dtype matching X's dtype."""
+        return self.to_numpy(self.xp.zeros(1, dtype=X.dtype, device=self.device)).dtype
+
+    def encode_labels(self, y):
+        """Encode labels after copying them to NumPy; see :func:`encode_labels`."""
+        return encode_labels(self.to_numpy(y))
+
+    def evaluator(self, X, y_index, sample_weight, n_classes, fit_intercept, solver):
+        """Build the Array API evaluator, with y and the weights on X's device.
+
+        Parameters are those of :meth:`InMemoryData.evaluator`; ``solver``
+        is 'vectorized' (the loop solver was refused by :meth:`validate`).
+        """
+        y = _binary_target(y_index, n_classes, self.dtype(X))
+        return _loss.NamespaceLogisticLoss(
+            X,
+            self.fitted(y),
+            self.fitted(sample_weight),
+            fit_intercept,
+            n_classes,
+            self.xp,
+            self.device,
+            self.to_numpy,
+        )
+
+    def take(self, array, rows):
+        """Return the given rows of an array of ``xp`` (or of NumPy)."""
+        if isinstance(array, np.ndarray):
+            return array[rows]
+        return self.xp.take(array, self.fitted(np.asarray(rows)), axis=0)
+
+    def to_numpy(self, array):
+        """Copy an array of ``xp`` to a NumPy array on the CPU."""
+        return to_numpy(array)
+
+    def splittable(self, X, y):
+        """Return NumPy stand-ins that a scikit-learn splitter reads."""
+        return np.zeros((X.shape[0], 1)), self.to_numpy(y)
+
+    def fitted(self, array):
+        """Put a NumPy array in X's namespace and on its device (strings stay)."""
+        if array.dtype.kind not in "biuf":
+            return array
+        return self.xp.asarray(array, device=self.device)
+
+
+def check_same_namespace(X, estimator, method):
+    """Check that X lives where the estimator was fitted, under Array API dispatch.
+
+    What scikit-learn 1.9's helper of the same name checks, written here so
+    that older scikit-learn releases work too.
+
+    Parameters
+    ----------
+    X : array, array-like or sparse matrix
+        The data given to a predict method.
+    estimator : fitted estimator with ``coef_``
+        The estimator.
+    method : str
+        The method's name, for the message.
+
+    Raises
+    ------
+    ValueError
+        If X's namespace or device differs from ``coef_``'s.
+    """
+    if not get_config()["array_api_dispatch"]:
+        return
+    fit_xp, _, fit_device = get_namespace_and_device(estimator.coef_)
+    X_xp, _, X_device = get_namespace_and_device(X)
+    if _is_numpy_namespace(fit_xp) and _is_numpy_namespace(X_xp):
+        return
+    if X_xp == fit_xp and X_device == fit_device:
+        return
+    raise ValueError(
+        f"Inputs passed to {type(estimator).__name__}.{method}() must use the "
+        f"same namespace and the same device as those passed to fit(): fit used "
+        f"{fit_xp.__name__} on {fit_device}, {method} got {X_xp.__name__} on "
+        f"{X_device}. Move X there, or fit on arrays like X."
+    )

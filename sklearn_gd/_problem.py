@@ -1,0 +1,256 @@
+"""From validated data and parameters to a problem the driver can descend.
+
+One builder serves both estimators (scikit-learn's path functions, shared by
+``LogisticRegression`` and ``LogisticRegressionCV``, are the model): it
+encodes the labels, folds the class weights into the sample weights, builds
+the evaluator of Steps 1-3 through the kind of data, makes the penalty, turns
+``alpha='auto'`` into a step, and stacks the starting points of every
+candidate (a candidate is an ``(alpha, C)`` pair: a single fit has one).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils.class_weight import compute_class_weight
+
+from sklearn_gd._gradient_descent import descend_candidates
+from sklearn_gd._loss import ElasticNet, Evaluator, join_params
+
+
+@dataclass
+class Problem:
+    """Everything gradient descent needs, for a stack of candidates.
+
+    Attributes
+    ----------
+    evaluator : Evaluator
+        Steps 1-3 for this data.
+    penalty : ElasticNet
+        The penalty of every candidate.
+    alphas : ndarray of shape (n_candidates,)
+        The step size of every candidate (``'auto'`` resolved).
+    start : ndarray of shape (n_candidates, n_outputs, n_dof)
+        The starting parameters of every candidate.
+    classes : ndarray of shape (n_classes,)
+        The sorted class labels.
+    class_weight : ndarray of shape (n_classes,)
+        The factor that multiplied the sample weights of each class (ones
+        without ``class_weight``).
+    """
+
+    evaluator: Evaluator
+    penalty: ElasticNet
+    alphas: np.ndarray
+    start: np.ndarray
+    classes: np.ndarray
+    class_weight: np.ndarray
+
+    def loss_gradient(self, stack, which):
+        """Return the objective J of candidates ``which`` and its smooth gradient."""
+        costs, grads = self.evaluator(stack)
+        return self.penalty.add_to(costs, grads, stack, which)
+
+    def descend(self, *, max_iter, tol, verbose=0, callback=None):
+        """Run gradient descent on every candidate; see :func:`descend_candidates`.
+
+        Parameters
+        ----------
+        max_iter : int
+            Maximum number of iterations.
+        tol : float
+            Stopping tolerance on the largest gradient (mapping) component.
+        verbose : int, default=0
+            Progress lines.
+        callback : callable, default=None
+            ``callback(k, stack) -> bool``, after each update.
+
+        Returns
+        -------
+        run : CandidateRun
+            How every candidate ended.
+        """
+        return descend_candidates(
+            self.loss_gradient,
+            self.start,
+            alphas=self.alphas,
+            max_iter=max_iter,
+            tol=tol,
+            prox=self.penalty.prox if self.penalty.has_l1 else None,
+            verbose=verbose,
+            callback=callback,
+        )
+
+
+def build_problem(
+    kind,
+    X,
+    y,
+    sample_weight,
+    *,
+    alphas,
+    Cs,
+    l1_ratio,
+    fit_intercept,
+    class_weight,
+    solver,
+    previous=None,
+):
+    """Build the problem of one or more candidates on validated data.
+
+    Parameters
+    ----------
+    kind : InMemoryData, NamespaceData or DaskData
+        The kind of the data (:func:`sklearn_gd._data.data_kind`).
+    X : array of shape (n_samples, n_features)
+        Validated training data.
+    y : array of shape (n_samples,)
+        Class labels.
+    sample_weight : array of shape (n_samples,)
+        Validated weights of the examples.
+    alphas : list of (float or 'auto')
+        The learning rate of each candidate.
+    Cs : list of float
+        The inverse regularisation strength of each candidate.
+    l1_ratio : float
+        Elastic-net mixing.
+    fit_intercept : bool
+        Whether an intercept is fitted.
+    class_weight : dict, 'balanced' or None
+        Weights of the classes.
+    solver : {'vectorized', 'loop'}
+        Which evaluator, for data in memory.
+    previous : tuple of (classes, coef, intercept), default=None
+        A previous fit to start from (``warm_start``), NumPy arrays.
+
+    Returns
+    -------
+    problem : Problem
+        The problem.
+
+    Raises
+    ------
+    ValueError
+        If the weights sum to zero, if ``'auto'`` cannot bound the curvature,
+        or if ``previous`` does not fit the data.
+    """
+    classes, y_index = kind.encode_labels(y)
+    sample_weight, factors = _weigh(kind, y_index, classes, sample_weight, class_weight)
+    evaluator = kind.evaluator(
+        X, y_index, sample_weight, len(classes), fit_intercept, solver
+    )
+    penalty = ElasticNet.from_C(Cs, l1_ratio, evaluator.weight_sum, fit_intercept)
+    start = _start(evaluator, classes, previous)
+    return Problem(
+        evaluator=evaluator,
+        penalty=penalty,
+        alphas=_steps(alphas, evaluator, penalty),
+        start=np.repeat(start[None], len(alphas), axis=0),
+        classes=classes,
+        class_weight=factors,
+    )
+
+
+def _weigh(kind, y_index, classes, sample_weight, class_weight):
+    """Fold the class weights into the sample weights.
+
+    Returns the new sample weights and the factor of each class.
+    """
+    n_classes = len(classes)
+    if class_weight == "balanced":
+        # scikit-learn's n_samples / (n_classes * count), with the counts
+        # weighted, as LogisticRegression does from scikit-learn 1.9 on.
+        counts = kind.class_counts(y_index, sample_weight, n_classes)
+        factors = np.divide(
+            counts.sum(),
+            n_classes * counts,
+            out=np.zeros_like(counts, dtype=float),
+            where=counts > 0,
+        )
+    else:
+        # y only serves to check the labels: the classes stand in for it.
+        factors = compute_class_weight(class_weight, classes=classes, y=classes)
+    if class_weight is not None:
+        factors = factors.astype(sample_weight.dtype)
+        sample_weight = kind.finish(sample_weight * kind.per_example(factors, y_index))
+    if not sample_weight.sum() > 0:
+        raise ValueError(
+            "The sample weights (times the class weights) sum to zero: "
+            "at least one example needs a positive weight."
+        )
+    return sample_weight, factors
+
+
+def _steps(alphas, evaluator, penalty):
+    """Return each candidate's step: its alpha, or ``1 / L`` for ``'auto'``."""
+    auto = np.array([isinstance(alpha, str) for alpha in alphas])
+    steps = np.array([1.0 if isinstance(a, str) else float(a) for a in alphas])
+    if not auto.any():
+        return steps
+    lipschitz = evaluator.lipschitz_constant(0.0)
+    if not np.isfinite(lipschitz):
+        raise ValueError(
+            "alpha='auto' cannot bound the curvature of the cost: the "
+            "squares of X's values overflow float64. Scale X, e.g. with "
+            "StandardScaler in a Pipeline, or pass a float alpha."
+        )
+    lipschitz = lipschitz + penalty.l2_reg
+    # L = 0 only when the gradient is zero everywhere: any step will do.
+    auto_steps = np.divide(
+        1.0, lipschitz, out=np.ones_like(lipschitz), where=lipschitz > 0
+    )
+    return np.where(auto, auto_steps, steps)
+
+
+def _start(evaluator, classes, previous):
+    """Zeros, as in the textbook, or the parameters of a previous fit."""
+    n_dof = evaluator.n_features + int(evaluator.fit_intercept)
+    start = np.zeros((evaluator.n_outputs, n_dof), evaluator.dtype)
+    if previous is None:
+        return start
+    old_classes, coef, intercept = previous
+    if not (
+        np.array_equal(old_classes, classes)
+        and coef.shape == (evaluator.n_outputs, evaluator.n_features)
+    ):
+        raise ValueError(
+            "warm_start=True needs the classes and number of features of "
+            f"the previous fit ({old_classes!r}, {coef.shape[1]} features); got "
+            f"{classes!r} and {evaluator.n_features} features. Set "
+            "warm_start=False to start from zero."
+        )
+    start[...] = join_params(coef, intercept, evaluator.fit_intercept)
+    return start
+
+
+def example_weights(problem, y, sample_weight):
+    """Weigh examples as a problem's training weighed their classes.
+
+    Parameters
+    ----------
+    problem : Problem
+        A problem built on training data.
+    y : ndarray of shape (n_samples,)
+        Labels of other examples (a test fold), NumPy.
+    sample_weight : ndarray of shape (n_samples,)
+        Their sample weights.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_samples,)
+        Each sample weight times the training factor of its class; a label the
+        training data did not have keeps its sample weight.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> from sklearn_gd._problem import example_weights
+    >>> problem = SimpleNamespace(classes=np.array([0, 1]),
+    ...                           class_weight=np.array([2.0, 0.5]))
+    >>> example_weights(problem, np.array([1, 0, 7]), np.ones(3))
+    array([0.5, 2. , 1. ])
+    """
+    index = np.searchsorted(problem.classes, y)
+    index = np.minimum(index, len(problem.classes) - 1)
+    known = problem.classes[index] == y
+    return sample_weight * np.where(known, problem.class_weight[index], 1.0)
