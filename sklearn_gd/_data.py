@@ -178,13 +178,18 @@ class InMemoryData:
     @staticmethod
     def _sample_weight(sample_weight, n_samples, dtype):
         """Check the weights against the number of rows; a new array."""
-        return _check_sample_weight(
+        sample_weight = _check_sample_weight(
             sample_weight,
             np.empty((n_samples, 0)),
             dtype=dtype,
             ensure_non_negative=True,
             copy=True,
         )
+        if not sample_weight.any():  # said by scikit-learn >= 1.7 itself
+            raise ValueError(
+                "Sample weights must contain at least one non-zero number."
+            )
+        return sample_weight
 
     def encode_labels(self, y):
         """Return the sorted classes and each label's index (:func:`encode_labels`)."""
@@ -313,7 +318,7 @@ class NamespaceData(InMemoryData):
 
     def dtype(self, X):
         """Return the NumPy dtype matching X's dtype."""
-        return self.to_numpy(self.xp.zeros(1, dtype=X.dtype, device=self.device)).dtype
+        return self.to_numpy(X[:1, :1]).dtype
 
     def encode_labels(self, y):
         """Encode labels after copying them to NumPy; see :func:`encode_labels`."""

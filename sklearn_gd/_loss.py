@@ -545,10 +545,12 @@ class NamespaceLogisticLoss(Evaluator):
     Examples
     --------
     >>> import numpy as np
+    >>> from sklearn.utils._array_api import get_namespace_and_device
     >>> from sklearn_gd._loss import NamespaceLogisticLoss
     >>> X = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    >>> xp, _, device = get_namespace_and_device(X)  # NumPy, as an Array API
     >>> loss = NamespaceLogisticLoss(
-    ...     X, np.array([1.0, 0.0]), np.ones(2), True, 2, np, None, np.asarray)
+    ...     X, np.array([1.0, 0.0]), np.ones(2), True, 2, xp, device, np.asarray)
     >>> costs, grads = loss(np.zeros((1, 1, 3)))
     >>> costs.round(6), grads
     (array([0.693147]), array([[[-0.5  , -0.375,  0.   ]]]))
@@ -561,7 +563,7 @@ class NamespaceLogisticLoss(Evaluator):
         self.fit_intercept = fit_intercept
         self.n_classes = n_classes
         self.weight_sum = float(to_numpy(xp.sum(sample_weight)))
-        self.dtype = to_numpy(xp.zeros(1, dtype=X.dtype, device=device)).dtype
+        self.dtype = to_numpy(X[:1, :1]).dtype
         self._X = X
         self._xp = xp
         self._device = device
@@ -581,7 +583,7 @@ class NamespaceLogisticLoss(Evaluator):
         n_candidates, n_outputs, n_dof = stack.shape
         theta = xp.asarray(stack, dtype=X.dtype, device=self._device)
         W = xp.reshape(theta[:, :, : self.n_features], (-1, self.n_features))
-        Z = xp.reshape(X @ xp.matrix_transpose(W), (-1, n_candidates, n_outputs))
+        Z = xp.reshape(X @ W.T, (-1, n_candidates, n_outputs))
         if self.fit_intercept:
             Z = Z + theta[:, :, self.n_features]
         s, sy = self._sample_weight, self._weighted_target
@@ -593,7 +595,7 @@ class NamespaceLogisticLoss(Evaluator):
             costs = -xp.sum(log_A * sy, axis=(0, 2))
             dZ = s * xp.exp(log_A) - sy
         dZ = xp.reshape(dZ, (-1, n_candidates * n_outputs))
-        grads = xp.matrix_transpose(dZ) @ X
+        grads = dZ.T @ X
         if self.fit_intercept:
             grads = xp.concat([grads, xp.sum(dZ, axis=0)[:, None]], axis=1)
         grads = self._to_numpy(grads).reshape(n_candidates, n_outputs, n_dof)
@@ -619,7 +621,7 @@ class NamespaceLogisticLoss(Evaluator):
         if gram_could_overflow(largest, X.shape[1]):
             return np.inf
         weights = self._sample_weight[:, 0, :] / self.weight_sum
-        gram = xp.matrix_transpose(X * weights) @ X
+        gram = (X * weights).T @ X
         gram = self._to_numpy(gram).astype(np.float64)
         if self.fit_intercept:
             column = self._to_numpy(xp.sum(X * weights, axis=0)).astype(np.float64)

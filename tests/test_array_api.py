@@ -8,6 +8,8 @@ scikit-learn's ``_array_api_for_tests``): torch on CUDA, MPS or XPU runs
 where there is such a device.
 """
 
+import inspect
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -32,6 +34,17 @@ COMBINATIONS = [
     for combination in yield_namespace_device_dtype_combinations()
     if combination[0] != "dpnp" and combination[1] not in ("xpu", "mps")
 ]
+
+
+def _namespace(name, device_name, dtype_name):
+    """Return scikit-learn's namespace for tests and the device to use.
+
+    Before scikit-learn 1.8 ``_array_api_for_tests`` took no dtype and
+    returned the namespace only.
+    """
+    if len(inspect.signature(_array_api_for_tests).parameters) == 2:
+        return _array_api_for_tests(name, device_name), device_name
+    return _array_api_for_tests(name, device_name, dtype_name)
 
 
 def _fit_both(xp, device_, dtype_name, n_classes, **params):
@@ -62,7 +75,7 @@ def _fit_both(xp, device_, dtype_name, n_classes, **params):
 def test_fit_in_namespace_equals_numpy(
     namespace, device_name, dtype_name, n_classes, params
 ):
-    xp, device_ = _array_api_for_tests(namespace, device_name, dtype_name)
+    xp, device_ = _namespace(namespace, device_name, dtype_name)
     params = dict(max_iter=200, tol=0, **params)
     X, X_xp, numpy_fit, xp_fit = _fit_both(xp, device_, dtype_name, n_classes, **params)
     rtol = 1e-10 if dtype_name == "float64" else 2e-4
@@ -91,7 +104,7 @@ def test_fit_in_namespace_equals_numpy(
 
 @pytest.mark.parametrize("namespace", ["array_api_strict", "torch"])
 def test_loop_solver_refuses_other_namespaces(namespace):
-    xp, device_ = _array_api_for_tests(namespace, None, "float64")
+    xp, device_ = _namespace(namespace, None, "float64")
     X, y = make_data(np.random.default_rng(1))
     clf = GDLogisticClassifier(solver="loop")
     with (
@@ -103,7 +116,7 @@ def test_loop_solver_refuses_other_namespaces(namespace):
 
 
 def test_warm_start_in_torch():
-    xp, device_ = _array_api_for_tests("torch", "cpu", "float64")
+    xp, device_ = _namespace("torch", "cpu", "float64")
     X, y = make_data(np.random.default_rng(2))
     X_xp, y_xp = xp.asarray(X, device=device_), xp.asarray(y, device=device_)
     with config_context(array_api_dispatch=True):
@@ -116,7 +129,7 @@ def test_warm_start_in_torch():
 
 
 def test_diverging_fit_in_torch_says_what_to_do():
-    xp, device_ = _array_api_for_tests("torch", "cpu", "float64")
+    xp, device_ = _namespace("torch", "cpu", "float64")
     X, y = make_data(np.random.default_rng(3))
     with (
         config_context(array_api_dispatch=True),
@@ -132,7 +145,7 @@ def test_diverging_fit_in_torch_says_what_to_do():
 )
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_cv_search_in_namespace_equals_numpy_search(namespace, device_name, n_classes):
-    xp, device_ = _array_api_for_tests(namespace, device_name, "float64")
+    xp, device_ = _namespace(namespace, device_name, "float64")
     rng = np.random.default_rng(4)
     X, y = make_data(rng, n_samples=90, n_features=4, n_classes=n_classes)
     sample_weight = rng.uniform(0.5, 2.0, len(y))
@@ -172,7 +185,7 @@ def test_cv_search_in_namespace_equals_numpy_search(namespace, device_name, n_cl
 
 
 def test_auto_alpha_on_huge_values_in_torch_says_to_scale():
-    xp, device_ = _array_api_for_tests("torch", "cpu", "float64")
+    xp, device_ = _namespace("torch", "cpu", "float64")
     X, y = make_data(np.random.default_rng(5))
     clf = GDLogisticClassifier()
     with (

@@ -8,8 +8,9 @@ from sklearn.utils.estimator_checks import (
 
 from sklearn_gd import GDLogisticClassifier, GDLogisticClassifierCV
 
-# GDLogisticClassifierCV(solver="loop") fits GDLogisticClassifier(solver="loop")
-# once per candidate and fold: checked above, and 400 s through every check.
+# GDLogisticClassifierCV(solver="loop") evaluates GDLogisticClassifier(solver="loop")'s
+# textbook loops for every candidate and fold: slow through every check, and
+# its search equals the vectorized one (test_logistic_cv.py).
 ESTIMATORS = [
     GDLogisticClassifier(solver="loop"),
     GDLogisticClassifier(solver="vectorized"),
@@ -21,7 +22,16 @@ ESTIMATORS = [
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-@parametrize_with_checks(ESTIMATORS)
+def _as_list(parametrize):
+    """Give pytest the checks as a list.
+
+    scikit-learn < 1.7 passes a generator, which pytest 9 deprecates.
+    """
+    names, values, *args = parametrize.args
+    return pytest.mark.parametrize(names, list(values), *args, **parametrize.kwargs)
+
+
+@_as_list(parametrize_with_checks(ESTIMATORS))
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 

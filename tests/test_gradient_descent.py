@@ -7,7 +7,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_gd._gradient_descent import gradient_descent
+from sklearn_gd._gradient_descent import Status, descend_candidates, gradient_descent
 from sklearn_gd._loss import ElasticNet
 
 
@@ -146,3 +146,38 @@ def test_verbose_prints_progress_lines(capsys, verbose, n_lines):
     if lines:
         assert lines[-1].startswith("iteration    100  cost ")
         assert "max|grad|" in lines[0] and "elapsed" in lines[0]
+
+
+def test_a_non_finite_gradient_with_a_finite_cost_is_named_as_such():
+    def finite_cost_infinite_gradient(params):
+        return 0.0, np.full_like(params, np.inf)
+
+    with pytest.raises(ValueError) as excinfo:
+        gradient_descent(
+            finite_cost_infinite_gradient, np.zeros(3), alpha=0.1, max_iter=5, tol=0
+        )
+    message = str(excinfo.value)
+    assert "diverged at iteration 1" in message
+    assert "the gradient became non-finite (the cost was 0)" in message
+    assert "the cost became" not in message
+
+
+@pytest.mark.parametrize(
+    "outcome, status",
+    [
+        ((np.nan, 1.0), Status.COST_NOT_FINITE),
+        ((1.0, np.inf), Status.GRADIENT_NOT_FINITE),
+        ((1.0, 1e308), Status.PARAMS_NOT_FINITE),
+        ((1.0, 0.0), Status.CONVERGED),
+        ((1.0, 1.0), Status.MAX_ITER),
+    ],
+)
+def test_each_way_of_ending_has_its_status(outcome, status):
+    cost, gradient = outcome
+
+    def f(stack, which):
+        return np.full(len(stack), cost), np.full_like(stack, gradient)
+
+    run = descend_candidates(f, np.zeros((1, 2)), alphas=[1e10], max_iter=3, tol=1e-3)
+    assert run.status[0] == status
+    assert run.diverged[0] == (status >= Status.COST_NOT_FINITE)

@@ -4,7 +4,9 @@ import warnings
 
 import numpy as np
 import pytest
+import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
+from packaging.version import Version
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer
 from sklearn.exceptions import ConvergenceWarning
@@ -19,6 +21,9 @@ from sklearn_gd import GDLogisticClassifier
 from .conftest import make_data
 
 # --- loop == vectorized ----------------------------------------------------
+
+
+SKLEARN_VERSION = Version(sklearn.__version__)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
@@ -80,8 +85,10 @@ def test_l2_optimum_matches_logistic_regression(request, dataset, C, tol):
 
 def test_l1_optimum_matches_saga_with_the_same_zeros(breast_cancer):
     X, y = breast_cancer
+    # scikit-learn 1.8 reads the penalty from l1_ratio, and deprecates penalty=.
+    l1 = {"l1_ratio": 1.0} if SKLEARN_VERSION >= Version("1.8") else {"penalty": "l1"}
     lr = LogisticRegression(
-        C=0.1, l1_ratio=1.0, solver="saga", tol=1e-10, max_iter=100_000
+        C=0.1, solver="saga", tol=1e-10, max_iter=100_000, **l1
     ).fit(X, y)
     gd = GDLogisticClassifier(C=0.1, l1_ratio=1.0, tol=1e-7, max_iter=50_000)
     gd.fit(X, y)

@@ -81,6 +81,64 @@ def test_chosen_alpha_is_the_one_grid_search_chooses(scoring):
     assert_allclose(cv.predict_proba(X), search.predict_proba(X), rtol=1e-10)
 
 
+def test_both_solvers_give_the_same_search_with_diverging_candidates():
+    X, y = load_breast_cancer(return_X_y=True)  # unscaled: large alphas diverge
+    X, y = X[::6], y[::6]
+    params = dict(alphas=[1e-7, 3e-6, 1e-3, 1e308], Cs=[1.0, np.inf], cv=3)
+    searches = {}
+    for solver in ("vectorized", "loop"):
+        with pytest.warns(ConvergenceWarning, match="diverged"):
+            searches[solver] = GDLogisticClassifierCV(
+                solver=solver, max_iter=15, tol=0, **params
+            ).fit(X, y)
+    loop, vectorized = searches["loop"], searches["vectorized"]
+    assert np.isnan(vectorized.scores_[:, 3]).all()  # some candidates diverged
+    assert_allclose(loop.scores_, vectorized.scores_, rtol=1e-10)
+    assert_array_equal(loop.n_iter_, vectorized.n_iter_)
+    assert (loop.alpha_, loop.C_) == (vectorized.alpha_, vectorized.C_)
+    for history_loop, history_vec in zip(
+        loop.cost_histories_.ravel(), vectorized.cost_histories_.ravel(), strict=True
+    ):
+        assert_allclose(history_loop, history_vec, rtol=1e-10)
+    for path_loop, path_vec in zip(
+        loop.coefs_paths_.ravel(), vectorized.coefs_paths_.ravel(), strict=True
+    ):
+        assert (path_loop is None) == (path_vec is None)
+        if path_vec is not None:
+            assert_allclose(path_loop, path_vec, rtol=1e-10, atol=1e-14)
+    # A diverged candidate: the iterations it ran, its finite costs, then NaN.
+    history = vectorized.cost_histories_[0, 3, 0]
+    assert len(history) == vectorized.n_iter_[0, 3, 0] >= 1
+    assert np.isfinite(history[:-1]).all()
+    assert vectorized.coefs_paths_[0, 3, 0] is None
+    assert_array_equal(vectorized.Cs_, [1.0, np.inf])
+
+
+def test_test_folds_are_weighted_with_the_training_folds_class_weights():
+    # The test folds hold the classes in other proportions than training:
+    # 'balanced' weights recomputed on a test fold would give other scores.
+    rng = np.random.default_rng(8)
+    X, y = make_data(rng, n_samples=60, n_features=2)
+    sample_weight = rng.uniform(0.5, 2.0, len(y))
+    test_folds = [np.flatnonzero(y == 0)[:20], np.flatnonzero(y == 1)[:5]]
+    splits = [
+        (np.setdiff1d(np.arange(60), test), np.concatenate([test, [59]]))
+        for test in test_folds
+    ]
+    params = dict(alphas=[0.05, 0.5], max_iter=30, tol=0, class_weight="balanced")
+    cv = GDLogisticClassifierCV(cv=splits, **params).fit(X, y, sample_weight)
+    for fold, (train, test) in enumerate(splits):
+        counts = np.bincount(y[train], weights=sample_weight[train])
+        factors = counts.sum() / (2 * counts)  # training's balanced weights
+        weights = sample_weight[test] * factors[y[test]]
+        for a, alpha in enumerate(params["alphas"]):
+            single = GDLogisticClassifier(
+                alpha=alpha, max_iter=30, tol=0, class_weight="balanced"
+            ).fit(X[train], y[train], sample_weight[train])
+            expected = single.score(X[test], y[test], sample_weight=weights)
+            assert cv.scores_[fold, a, 0] == pytest.approx(expected, rel=1e-12)
+
+
 @pytest.mark.parametrize("solver", ["vectorized", "loop"])
 def test_diverged_candidates_score_nan_and_are_named(solver):
     X, y = load_breast_cancer(return_X_y=True)  # unscaled: large alphas diverge
