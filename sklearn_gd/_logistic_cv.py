@@ -44,15 +44,20 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         As in scikit-learn: an int is the number of stratified folds.
     scoring : str or callable, default=None
         A scikit-learn scorer, e.g. ``'neg_log_loss'``. None is accuracy with
-        the test examples weighted as training weighs them (sample weights
-        times class weights); without weights, plain accuracy, as in
+        the test examples weighted as the training fold weighs them: each
+        test example's sample weight times the weight its class got on the
+        training fold (with ``'balanced'``, computed from the training fold's
+        counts, not the test fold's; a label the training fold lacks keeps
+        its sample weight). Without weights this is plain accuracy, as in
         ``GridSearchCV``.
     refit : bool, default=True
         Refit the best candidate on all the data, which gives ``coef_``,
         ``intercept_``, ``cost_history_`` and the predict methods.
     solver : {'vectorized', 'loop'}, default='vectorized'
+        How Steps 1-3 are computed, as in :class:`GDLogisticClassifier`.
         ``'vectorized'`` shares one pass over X between the candidates;
-        ``'loop'`` fits one :class:`GDLogisticClassifier` per candidate.
+        ``'loop'`` runs the textbook loops once per candidate. Both give the
+        same search (scores, iterations, histories, choice) to round-off.
     max_iter : int, default=1000
         Maximum number of iterations of each candidate.
     tol : float, default=1e-4
@@ -71,6 +76,8 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
     ----------
     alphas_ : ndarray of shape (n_alphas,)
         The learning rates tried.
+    Cs_ : ndarray of shape (n_Cs,)
+        The inverse regularisation strengths tried.
     alpha_ : float
         The chosen learning rate.
     C_ : float
@@ -78,7 +85,9 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
     scores_ : ndarray of shape (n_folds, n_alphas, n_Cs)
         Test-fold score of each candidate; NaN where it diverged.
     cost_histories_ : ndarray of object, shape (n_folds, n_alphas, n_Cs)
-        Each candidate's cost history on each training fold.
+        Each candidate's cost history on each training fold, ``n_iter_``
+        entries long; a diverged candidate's ends with NaN when its cost
+        was not finite.
     coefs_paths_ : ndarray of object, shape (n_folds, n_alphas, n_Cs)
         Each candidate's parameters on each training fold: ``coef_`` with
         ``intercept_`` as a last column when fitted; None where it diverged.
@@ -109,6 +118,12 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
     With candidates :math:`c` stacked as the columns of :math:`W`, one
     iteration computes :math:`Z = X W` (one matrix-matrix product, one read
     of X) and :math:`X^T dZ` for all of them.
+
+    X may be an array of another Array API namespace (PyTorch, say) under
+    ``array_api_dispatch``: the folds are fitted there, ``coef_``,
+    ``intercept_``, ``cost_history_`` and the predictions live there, and
+    the records of the search (``scores_``, ``cost_histories_``, ...) are
+    NumPy arrays, as ``GridSearchCV``'s ``cv_results_`` are.
 
     Examples
     --------
