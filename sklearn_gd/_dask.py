@@ -23,6 +23,7 @@ from sklearn.utils.validation import validate_data
 from threadpoolctl import ThreadpoolController
 
 from sklearn_gd import _loss
+from sklearn_gd._data import DataKind, binary_target, encode_labels
 
 
 def is_dask_array(X):
@@ -49,7 +50,7 @@ def is_dask_array(X):
     return dask_array is not None and isinstance(X, dask_array.Array)
 
 
-class DaskData:
+class DaskData(DataKind):
     """Dask arrays, fitted chunk by chunk where the chunks live.
 
     X, y and the weights are checked, aligned by rows and persisted once per
@@ -108,8 +109,6 @@ class DaskData:
         """Return the sorted classes and each label's index, a Dask array."""
         import dask.array as da
 
-        from sklearn_gd._data import encode_labels
-
         # The distinct labels are checked and sorted as a NumPy y's are.
         classes, _ = encode_labels(np.asarray(da.unique(y).compute()))
         return classes, y.map_blocks(_index_in, classes, dtype=np.intp).persist()
@@ -135,20 +134,25 @@ class DaskData:
         Parameters are those of
         :meth:`sklearn_gd._data.InMemoryData.evaluator`.
         """
-        y = y_index.astype(X.dtype) if n_classes == 2 else y_index
+        y = binary_target(y_index, n_classes, X.dtype)
         return DaskLogisticLoss(X, y, sample_weight, fit_intercept, n_classes)
 
-    def splittable(self, X, y):
-        """Refuse to split: the search over alpha runs on data in memory."""
+    def check_searchable(self):
+        """Refuse the search over alpha, which runs on data in memory.
+
+        Raises
+        ------
+        ValueError
+            Always, before anything of X is computed: the search would load
+            X into this process.
+        """
         raise ValueError(
             "GDLogisticClassifierCV does not search on Dask arrays yet: it would "
             "load X into this process. Fit GDLogisticClassifier in a GridSearchCV "
             "on joblib's Dask backend, or compute X first (X.compute())."
         )
 
-    def fitted(self, array):
-        """Fitted arrays of a Dask fit stay NumPy arrays."""
-        return array
+    splittable = take = to_numpy = check_searchable
 
     def map_rows(self, predict, X, n_columns, dtype):
         """Apply a prediction to each chunk of rows of X, lazily.

@@ -10,6 +10,8 @@ maps a prediction over the rows. :func:`data_kind` picks the object; nothing
 else in the package asks what kind of array it holds.
 """
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 from scipy.sparse import issparse
 from sklearn import get_config
@@ -22,7 +24,7 @@ from sklearn.utils._array_api import (
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from sklearn_gd import _dask, _loss
+from sklearn_gd import _loss
 
 
 def data_kind(X):
@@ -47,8 +49,11 @@ def data_kind(X):
     >>> type(data_kind(np.ones((2, 2)))).__name__
     'InMemoryData'
     """
-    if _dask.is_dask_array(X):
-        return _dask.DaskData()
+    # Dask imports this module: it is imported here, once this one exists.
+    from sklearn_gd._dask import DaskData, is_dask_array
+
+    if is_dask_array(X):
+        return DaskData()
     if issparse(X):
         return InMemoryData()
     xp, _, device = get_namespace_and_device(X)
@@ -135,12 +140,113 @@ def to_numpy(array):
     return _convert_to_numpy(array, get_namespace(array)[0])
 
 
-def _binary_target(y_index, n_classes, dtype):
-    """Return what the evaluators take as y: 0.0/1.0 of X's dtype, or indices."""
+def binary_target(y_index, n_classes, dtype):
+    """Return what the evaluators take as y: 0.0/1.0 of X's dtype, or indices.
+
+    Parameters
+    ----------
+    y_index : array of shape (n_samples,)
+        Class indices (NumPy or Dask).
+    n_classes : int
+        Number of classes.
+    dtype : dtype
+        X's dtype.
+
+    Returns
+    -------
+    y : array of shape (n_samples,)
+        For two classes the indices as 0.0 and 1.0 of X's dtype (the sigmoid's
+        targets), otherwise the indices themselves.
+    """
     return y_index.astype(dtype) if n_classes == 2 else y_index
 
 
-class InMemoryData:
+class DataKind(ABC):
+    """The interface of a kind of data: what a fit and a predict ask of it.
+
+    One object per kind (:class:`InMemoryData`, :class:`NamespaceData`,
+    :class:`sklearn_gd._dask.DaskData`) answers every question that depends on
+    where the data live, so that the estimators and the problem builder
+    never ask what kind of array they hold.
+    """
+
+    @abstractmethod
+    def validate(self, estimator, X, y, sample_weight):
+        """Validate X, y and the sample weights for ``fit``.
+
+        scikit-learn's ``validate_data`` records ``n_features_in_`` (and
+        ``feature_names_in_``) on ``estimator``, as for any scikit-learn
+        estimator.
+
+        Returns
+        -------
+        X, y, sample_weight : arrays
+            The validated data; weights are ones when None was given.
+        """
+
+    @abstractmethod
+    def encode_labels(self, y):
+        """Return the sorted classes (NumPy) and each label's index."""
+
+    @abstractmethod
+    def class_counts(self, y_index, sample_weight, n_classes):
+        """Return the sum of the weights of each class, a NumPy array."""
+
+    @abstractmethod
+    def per_example(self, values, y_index):
+        """Return ``values[y_index]``: a per-class value for every example."""
+
+    def finish(self, sample_weight):
+        """Return the final sample weights, computed once."""
+        return sample_weight
+
+    @abstractmethod
+    def evaluator(self, X, y_index, sample_weight, n_classes, fit_intercept, solver):
+        """Build the :class:`~sklearn_gd._loss.Evaluator` of Steps 1-3."""
+
+    def check_searchable(self):
+        """Raise if a search over alpha cannot run on this kind of data."""
+        return None
+
+    @abstractmethod
+    def splittable(self, X, y):
+        """Return X and y as a scikit-learn splitter reads them."""
+
+    @abstractmethod
+    def take(self, array, rows):
+        """Return the given rows of an array (a fold)."""
+
+    @abstractmethod
+    def to_numpy(self, array):
+        """Return the array as a NumPy array."""
+
+    def fitted(self, array):
+        """Put a fitted NumPy array where the data live (NumPy: it is there)."""
+        return array
+
+    def map_rows(self, predict, X, n_columns, dtype):
+        """Apply a prediction to X (in memory: to all its rows at once).
+
+        Parameters
+        ----------
+        predict : callable
+            ``predict(X) -> array``.
+        X : array of shape (n_samples, n_features)
+            Samples.
+        n_columns : int or None
+            Number of columns of the result, or None for a 1-D result.
+        dtype : dtype
+            The dtype of the result.
+
+        Returns
+        -------
+        result : array
+            ``predict(X)``.
+        """
+        return predict(X)
+
+
+class InMemoryData(DataKind):
     """NumPy arrays and SciPy CSR matrices, fitted where they are.
 
     The vectorized solver keeps float32 data in float32; the loop solver
@@ -203,10 +309,6 @@ class InMemoryData:
         """Return ``values[y_index]``: a per-class value for every example."""
         return values[y_index]
 
-    def finish(self, sample_weight):
-        """Return the final sample weights (computed already in memory)."""
-        return sample_weight
-
     def evaluator(self, X, y_index, sample_weight, n_classes, fit_intercept, solver):
         """Build the evaluator of Steps 1-3 for this data.
 
@@ -230,7 +332,7 @@ class InMemoryData:
         evaluator : LogisticLoss or LoopLogisticLoss
             The evaluator.
         """
-        y = _binary_target(y_index, n_classes, X.dtype)
+        y = binary_target(y_index, n_classes, X.dtype)
         make = _loss.LoopLogisticLoss if solver == "loop" else _loss.LogisticLoss
         return make(X, y, sample_weight, fit_intercept, n_classes)
 
@@ -245,14 +347,6 @@ class InMemoryData:
     def splittable(self, X, y):
         """Return X and y as a scikit-learn splitter reads them."""
         return X, y
-
-    def fitted(self, array):
-        """Put a fitted NumPy array where the data live: it is there already."""
-        return array
-
-    def map_rows(self, predict, X, n_columns, dtype):
-        """Apply a prediction to X: all its rows are in memory."""
-        return predict(X)
 
 
 class NamespaceData(InMemoryData):
@@ -330,7 +424,7 @@ class NamespaceData(InMemoryData):
         Parameters are those of :meth:`InMemoryData.evaluator`; ``solver``
         is 'vectorized' (the loop solver was refused by :meth:`validate`).
         """
-        y = _binary_target(y_index, n_classes, self.dtype(X))
+        y = binary_target(y_index, n_classes, self.dtype(X))
         return _loss.NamespaceLogisticLoss(
             X,
             self.fitted(y),

@@ -66,7 +66,14 @@ class CandidateRun:
     largest_gradient : ndarray of shape (n_candidates,)
         Largest absolute component of the last gradient (mapping).
     alphas : ndarray of shape (n_candidates,)
-        The step size of each candidate.
+        The first step size of each candidate.
+    step_history : ndarray of shape (max_iter, n_candidates)
+        The step size each update took; NaN where there was none.
+    n_passes : ndarray of shape (n_candidates,)
+        Evaluations of J and its gradient (passes over the data), trials of
+        the adaptive rule and momentum's shifted points included.
+    adaptive : ndarray of shape (n_candidates,)
+        Whether each candidate adapted its step.
     """
 
     params: np.ndarray
@@ -77,6 +84,9 @@ class CandidateRun:
     rose_at: np.ndarray
     largest_gradient: np.ndarray
     alphas: np.ndarray
+    step_history: np.ndarray
+    n_passes: np.ndarray
+    adaptive: np.ndarray
 
     @property
     def diverged(self):
@@ -86,6 +96,10 @@ class CandidateRun:
     def history(self, c):
         """Return candidate ``c``'s cost history, ``n_iter[c]`` entries long."""
         return self.cost_history[: self.n_iter[c], c].copy()
+
+    def steps(self, c):
+        """Return the step size of each of candidate ``c``'s iterations."""
+        return self.step_history[: self.n_iter[c], c].copy()
 
 
 def gradient_descent(
@@ -203,6 +217,10 @@ def descend_candidates(
     max_iter,
     tol,
     prox=None,
+    nonsmooth=None,
+    adaptive=False,
+    momentum=0.0,
+    nesterov=True,
     verbose=0,
     callback=None,
 ):
@@ -224,7 +242,8 @@ def descend_candidates(
     params : ndarray of shape (n_candidates, ...)
         Starting points. They are not modified.
     alphas : array-like of shape (n_candidates,)
-        Learning rate of each candidate.
+        Learning rate of each candidate: fixed, or the first one tried by
+        the adaptive rule.
     max_iter : int
         Maximum number of iterations.
     tol : float
@@ -233,6 +252,18 @@ def descend_candidates(
     prox : callable, default=None
         ``prox(stack, steps, which) -> stack``: the proximal operator of the
         non-smooth parts, ``steps`` the learning rates of ``which``.
+    nonsmooth : callable, default=None
+        ``nonsmooth(stack, which) -> values``: the non-smooth parts of the
+        costs, which the adaptive rule's test leaves out. None is zero.
+    adaptive : bool or array-like of bool of shape (n_candidates,), default=False
+        Which candidates adapt their step (backtracking on the sufficient
+        decrease condition, then a larger step after a step accepted at once).
+    momentum : float, default=0.0
+        Momentum ``mu`` in ``[0, 1)``: each step starts from
+        ``x + mu (x - x_previous)``; it is reset when the cost rises.
+    nesterov : bool, default=True
+        With momentum, take the gradient at the shifted point (Nesterov)
+        rather than at ``x`` (heavy ball).
     verbose : int, default=0
         ``1`` prints about ten progress lines, ``2`` or more one per
         iteration.
@@ -243,15 +274,22 @@ def descend_candidates(
     Returns
     -------
     run : CandidateRun
-        Parameters, cost histories and how each candidate ended.
+        Parameters, cost histories, steps and how each candidate ended.
 
     Notes
     -----
     For each candidate :math:`c` still running, an iteration is
 
     .. math::
-        \theta_c \leftarrow \operatorname{prox}_{\alpha_c g_c}
-            (\theta_c - \alpha_c \nabla f_c(\theta_c)).
+        y_c = \theta_c + \mu (\theta_c - \theta_c^{prev}), \qquad
+        \theta_c \leftarrow \operatorname{prox}_{t_c g_c}
+            (y_c - t_c \nabla f_c(y_c)),
+
+    with :math:`y_c = \theta_c` without momentum (the plain update), and
+    :math:`t_c = \alpha_c` for a fixed step. The adaptive rule accepts
+    :math:`t_c` when :math:`f_c(\theta^+) \le f_c(y) + \nabla f_c(y)^T
+    (\theta^+ - y) + \|\theta^+ - y\|^2 / (2 t_c)`, and halves it otherwise;
+    then :math:`J = f + g` never rises.
 
     Examples
     --------
@@ -265,45 +303,202 @@ def descend_candidates(
     ([22, 2, 50], ['CONVERGED', 'CONVERGED', 'MAX_ITER'])
     >>> run.rose_at.tolist()
     [-1, -1, 1]
+    >>> adaptive = descend_candidates(quadratics, np.ones((1, 2)),
+    ...     alphas=[1.5], max_iter=50, tol=1e-6, adaptive=True)
+    >>> adaptive.n_iter.tolist(), adaptive.rose_at.tolist()
+    ([12], [-1])
     """
-    run = _setup(params, alphas, max_iter)
-    active = np.arange(len(run.params))
+    descent = _Descent(
+        loss_gradient,
+        _setup(params, alphas, max_iter, adaptive),
+        prox=prox,
+        nonsmooth=nonsmooth,
+        momentum=momentum,
+        nesterov=nesterov,
+    )
     progress = _Progress(verbose, max_iter)
+    run = descent.run
     for k in range(max_iter):
-        stack = run.params[active]
-        steps = run.alphas[active].reshape((-1,) + (1,) * (stack.ndim - 1))
-        # Update: a diverging run overflows on its way to inf; its status says so.
-        with np.errstate(over="ignore", invalid="ignore"):
-            costs, grads = loss_gradient(stack, active)
-            new_stack = stack - steps * grads
-            if prox is not None:
-                new_stack = prox(new_stack, run.alphas[active], active)
-        finite = _record(run, k, active, costs, grads)
-        # Check convergence on the gradient (mapping) of the parameters evaluated.
-        mapping = grads if prox is None else (stack - new_stack) / steps
-        largest = np.abs(mapping).reshape(len(active), -1).max(axis=1, initial=0.0)
-        run.largest_gradient[active] = largest
-        progress.report(k, costs[finite], largest[finite], len(active))
-        done = finite & (tol > 0) & (largest <= tol)
-        run.status[active[done]] = Status.CONVERGED
-        updated = finite & ~done
-        bad = updated & ~np.isfinite(new_stack).reshape(len(active), -1).all(1)
-        run.status[active[bad]] = Status.PARAMS_NOT_FINITE
-        keep = updated & ~bad
-        run.params[active[keep]] = new_stack[keep]
-        active = active[keep]
-        if not len(active):
+        running = descent.evaluate(k)
+        running = descent.check(k, running, tol)
+        progress.report(k, run.cost_history[k, running], descent.largest, len(running))
+        if not len(running):
+            break
+        descent.step(k, running)
+        if not len(descent.active):
             break
         if callback is not None and callback(k, run.params):
-            run.status[active] = Status.STOPPED
+            run.status[descent.active] = Status.STOPPED
             break
     # Finalize: whoever is still running ran out of iterations.
     run.status[run.status == Status.RUNNING] = Status.MAX_ITER
-    progress.report(k, costs[finite], largest[finite], len(active), last=True)
+    progress.report(k, run.cost_history[k, descent.active], descent.largest, 0, True)
     return run
 
 
-def _setup(params, alphas, max_iter):
+class _Descent:
+    """The state of a run between iterations, and its phases.
+
+    Phases of iteration ``k``: :meth:`evaluate` (J and its gradient at the
+    current parameters, unless the adaptive rule's accepted trial brought
+    them already), :meth:`check` (divergence, rise, convergence), and
+    :meth:`step` (momentum, the step rule's trials, the update).
+    """
+
+    # A trial step is halved at most this many times (a factor of 1e-18).
+    MAX_HALVINGS = 60
+
+    def __init__(self, loss_gradient, run, *, prox, nonsmooth, momentum, nesterov):
+        self.loss_gradient = loss_gradient
+        self.run = run
+        self.prox = prox
+        self.nonsmooth = nonsmooth
+        self.momentum = momentum
+        self.nesterov = nesterov
+        n_candidates = len(run.params)
+        self.active = np.arange(n_candidates)
+        self.previous = run.params.copy()  # the parameters before the last update
+        self.costs = np.full(n_candidates, np.nan)
+        self.grads = np.zeros_like(run.params)
+        self.known = np.zeros(n_candidates, dtype=bool)
+        self.steps = run.alphas.copy()
+        self.largest = np.zeros(0)
+        self.rise_rtol = max(1e-12, _RISE_EPS * float(np.finfo(run.params.dtype).eps))
+
+    def _evaluate(self, which, stack):
+        """Evaluate candidates ``which`` at ``stack``, counting the passes."""
+        self.run.n_passes[which] += 1
+        # A diverging run overflows on its way to inf; its status says so.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.loss_gradient(stack, which)
+
+    def evaluate(self, k):
+        """Evaluate J at the current parameters; record it; drop non-finite ones."""
+        run, active = self.run, self.active
+        todo = active[~self.known[active]]
+        if len(todo):
+            costs, grads = self._evaluate(todo, run.params[todo])
+            self.costs[todo], self.grads[todo] = costs, grads
+        run.n_iter[active] = k + 1
+        costs = self.costs[active]
+        run.last_cost[active] = costs
+        finite_cost = np.isfinite(costs)
+        finite = finite_cost & _all_finite(self.grads[active])
+        run.status[active[~finite_cost]] = Status.COST_NOT_FINITE
+        run.status[active[finite_cost & ~finite]] = Status.GRADIENT_NOT_FINITE
+        run.cost_history[k, active] = np.where(finite, costs, np.nan)
+        if k > 0:
+            previous = run.cost_history[k - 1, active]
+            rose = finite & (costs - previous > self.rise_rtol * np.abs(previous))
+            run.rose_at[active[rose & (run.rose_at[active] < 0)]] = k
+            # Adaptive restart: momentum starts again from here.
+            self.previous[active[rose]] = run.params[active[rose]]
+        return active[finite]
+
+    def check(self, k, running, tol):
+        """Stop the candidates whose gradient (mapping) is at most ``tol``."""
+        run = self.run
+        grads = self.grads[running]
+        if self.prox is not None:  # the gradient mapping at the parameters
+            stack, steps = run.params[running], self.steps[running]
+            with np.errstate(over="ignore", invalid="ignore"):
+                moved = self.prox(stack - _per(steps, stack) * grads, steps, running)
+                grads = (stack - moved) / _per(steps, stack)
+        self.largest = np.abs(grads).max(axis=tuple(range(1, grads.ndim)), initial=0.0)
+        run.largest_gradient[running] = self.largest
+        done = (tol > 0) & (self.largest <= tol)
+        run.status[running[done]] = Status.CONVERGED
+        self.active = running[~done]
+        return self.active
+
+    def step(self, k, running):
+        """Take the step of every running candidate and update it."""
+        run = self.run
+        x = run.params[running]
+        shift = x - self.previous[running] if self.momentum else np.zeros_like(x)
+        y = x + self.momentum * shift
+        if self.momentum and self.nesterov:
+            y_costs, y_grads = self._evaluate(running, y)
+        else:  # the gradient at x, and for the heavy ball the shift added after
+            y_costs, y_grads = self.costs[running], self.grads[running]
+            y = x
+        new, accepted = self._trials(running, y, y_costs, y_grads)
+        if self.momentum and not self.nesterov:
+            new = new + self.momentum * shift
+            accepted[:] = False
+        run.step_history[k, running] = self.steps[running]
+        bad = ~_all_finite(new)
+        run.status[running[bad]] = Status.PARAMS_NOT_FINITE
+        keep = running[~bad]
+        self.previous[keep] = x[~bad]
+        run.params[keep] = new[~bad]
+        self.known[running] = accepted
+        self.known[running[bad]] = False
+        self.active = keep
+
+    def _trials(self, running, y, y_costs, y_grads):
+        """Step from ``y``; the adaptive candidates backtrack until J decreases.
+
+        Returns the new parameters and, per candidate, whether its J and
+        gradient there are known already (from an accepted trial).
+        """
+        run = self.run
+        adaptive = run.adaptive[running]
+        new = self._prox_step(y, y_grads, running)
+        accepted = np.zeros(len(running), dtype=bool)
+        first_try = adaptive.copy()
+        y_smooth = y_costs - self._nonsmooth(y, running)
+        trying = np.flatnonzero(adaptive)
+        for _ in range(self.MAX_HALVINGS):
+            if not len(trying):
+                break
+            which = running[trying]
+            costs, grads = self._evaluate(which, new[trying])
+            moved = new[trying] - y[trying]
+            axes = tuple(range(1, moved.ndim))
+            bound = (
+                y_smooth[trying]
+                + (y_grads[trying] * moved).sum(axis=axes)
+                + (moved**2).sum(axis=axes) / (2 * self.steps[which])
+            )
+            smooth = costs - self._nonsmooth(new[trying], which)
+            slack = self.rise_rtol * np.abs(y_smooth[trying])
+            ok = np.isfinite(costs) & _all_finite(grads) & (smooth <= bound + slack)
+            self.costs[which[ok]], self.grads[which[ok]] = costs[ok], grads[ok]
+            accepted[trying[ok]] = True
+            trying = trying[~ok]
+            first_try[trying] = False
+            self.steps[running[trying]] /= 2
+            new[trying] = self._prox_step(y[trying], y_grads[trying], running[trying])
+        # A step accepted at once may be too small: try a larger one next time.
+        self.steps[running[first_try]] *= 2
+        return new, accepted
+
+    def _prox_step(self, y, grads, which):
+        """Return ``prox(y - t grad)`` with each candidate's step ``t``."""
+        steps = self.steps[which]
+        with np.errstate(over="ignore", invalid="ignore"):
+            new = y - _per(steps, y) * grads
+            return new if self.prox is None else self.prox(new, steps, which)
+
+    def _nonsmooth(self, stack, which):
+        """Return the non-smooth part of J at ``stack`` (zero without one)."""
+        if self.nonsmooth is None:
+            return np.zeros(len(stack))
+        return self.nonsmooth(stack, which)
+
+
+def _per(values, stack):
+    """Shape one value per candidate to broadcast over a stack."""
+    return values.reshape((-1,) + (1,) * (stack.ndim - 1))
+
+
+def _all_finite(stack):
+    """Whether every entry of each candidate's array is finite."""
+    return np.isfinite(stack).all(axis=tuple(range(1, stack.ndim)))
+
+
+def _setup(params, alphas, max_iter, adaptive=False):
     """Make the :class:`CandidateRun` that :func:`descend_candidates` fills in."""
     params = np.array(params, copy=True)
     n_candidates = len(params)
@@ -316,29 +511,10 @@ def _setup(params, alphas, max_iter):
         rose_at=np.full(n_candidates, -1),
         largest_gradient=np.full(n_candidates, np.inf),
         alphas=np.asarray(alphas, dtype=float),
+        step_history=np.full((max_iter, n_candidates), np.nan),
+        n_passes=np.zeros(n_candidates, dtype=int),
+        adaptive=np.broadcast_to(np.asarray(adaptive, dtype=bool), n_candidates).copy(),
     )
-
-
-def _record(run, k, active, costs, grads):
-    """Record iteration ``k`` of the running candidates; return which were finite.
-
-    A candidate whose cost or gradient is not finite gets its status; a
-    finite cost goes into the history, and a rise above round-off is noted.
-    """
-    run.n_iter[active] = k + 1
-    run.last_cost[active] = costs
-    finite_cost = np.isfinite(costs)
-    finite = finite_cost & np.isfinite(grads).reshape(len(active), -1).all(1)
-    run.status[active[~finite_cost]] = Status.COST_NOT_FINITE
-    run.status[active[finite_cost & ~finite]] = Status.GRADIENT_NOT_FINITE
-    run.cost_history[k, active] = np.where(finite, costs, np.nan)
-    if k > 0:
-        rise_rtol = max(1e-12, _RISE_EPS * float(np.finfo(run.params.dtype).eps))
-        previous = run.cost_history[k - 1, active]
-        rose = finite & (costs - previous > rise_rtol * np.abs(previous))
-        first_rise = active[rose & (run.rose_at[active] < 0)]
-        run.rose_at[first_rise] = k
-    return finite
 
 
 def report(runs, labels, *, max_iter, tol, search=False, stacklevel=3):
@@ -389,6 +565,7 @@ def report(runs, labels, *, max_iter, tol, search=False, stacklevel=3):
             )
         if tol > 0:
             unconverged.update(np.flatnonzero(run.status == Status.MAX_ITER))
+    unconverged -= set(diverged)  # said once, by the worse of the two
     if diverged:
         _warn(
             "Some candidates diverged and score NaN; they are never chosen:\n"

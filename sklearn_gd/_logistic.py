@@ -322,7 +322,6 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             setattr(self, name, kind.fitted(value))
         self.n_iter_ = int(run.n_iter[c])
         self.alpha_ = alpha
-        self.n_features_in_ = attributes["coef_"].shape[1]
         return self
 
     def decision_function(self, X):
@@ -447,7 +446,7 @@ def _fitted_attributes(params, classes, fit_intercept):
     }
 
 
-def fitted_candidate(params, kind, classes, run, c):
+def fitted_candidate(params, kind, classes, run, c, X):
     """Make the fitted classifier of candidate ``c`` of a search.
 
     Parameters
@@ -462,6 +461,8 @@ def fitted_candidate(params, kind, classes, run, c):
         The run the candidate was part of.
     c : int
         The candidate.
+    X : array of shape (n_samples, n_features)
+        Validated data the candidate saw, for ``n_features_in_``.
 
     Returns
     -------
@@ -470,6 +471,7 @@ def fitted_candidate(params, kind, classes, run, c):
         parameters would have left it.
     """
     model = GDLogisticClassifier(**params)
+    validate_data(model, X, skip_check_array=True)  # records n_features_in_
     return model._set_fitted(kind, classes, run, float(run.alphas[c]), c)
 
 

@@ -4,12 +4,12 @@ from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils._array_api import get_namespace
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_gd._data import data_kind
@@ -217,11 +217,17 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         kind = data_kind(X)
+        kind.check_searchable()
         X, y, sample_weight = kind.validate(self, X, y, sample_weight)
         X_split, y_split = kind.splittable(X, y)
         classes, _ = kind.encode_labels(y)
         alphas = self._alpha_grid(kind, X, y, sample_weight)
         Cs = np.asarray(self.Cs, dtype=float).ravel()
+        if not (Cs.size and np.all(Cs > 0)):
+            raise ValueError(
+                f"Cs must be positive inverse regularisation strengths (np.inf "
+                f"for no penalty); got {Cs}."
+            )
         grid = [(alpha, C) for alpha in alphas for C in Cs]
         splits = list(
             check_cv(self.cv, y_split, classifier=True).split(X_split, y_split)
@@ -361,17 +367,22 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
             self.class_weight is not None or np.any(sample_weight != 1)
         ):
             weights = kind.fitted(
-                example_weights(problem, kind.to_numpy(y_test), sample_weight[test])
+                example_weights(
+                    problem,
+                    kind.to_numpy(y_test),
+                    sample_weight[test],
+                    self.class_weight,
+                )
             )
         scores = []
+        scorer = None if weights is not None else check_scoring(self, self.scoring)
         for c, (alpha, C) in enumerate(grid):
             if run.diverged[c]:
                 scores.append(np.nan)
                 continue
             model = fitted_candidate(
-                self._candidate_params(alpha, C), kind, problem.classes, run, c
+                self._candidate_params(alpha, C), kind, problem.classes, run, c, X
             )
-            scorer = check_scoring(model, scoring=self.scoring)
             scores.append(
                 float(scorer(model, X_test, y_test))
                 if weights is None

@@ -106,8 +106,8 @@ class CostHistoryDisplay:
 
     See Also
     --------
-    sklearn.metrics.RocCurveDisplay.from_cv_results : The same pattern: one
-        display holding several curves.
+    sklearn.metrics.RocCurveDisplay : The same pattern (``from_cv_results``,
+        scikit-learn 1.7 and later): one display holding several curves.
     sklearn.model_selection.LearningCurveDisplay : The same convention for
         learning curves.
 

@@ -138,6 +138,11 @@ def build_problem(
     evaluator = kind.evaluator(
         X, y_index, sample_weight, len(classes), fit_intercept, solver
     )
+    if not evaluator.weight_sum > 0:
+        raise ValueError(
+            "The sample weights (times the class weights) sum to zero: "
+            "at least one example needs a positive weight."
+        )
     penalty = ElasticNet.from_C(Cs, l1_ratio, evaluator.weight_sum, fit_intercept)
     start = _start(evaluator, classes, previous)
     return Problem(
@@ -172,11 +177,6 @@ def _weigh(kind, y_index, classes, sample_weight, class_weight):
     if class_weight is not None:
         factors = factors.astype(sample_weight.dtype)
         sample_weight = kind.finish(sample_weight * kind.per_example(factors, y_index))
-    if not sample_weight.sum() > 0:
-        raise ValueError(
-            "The sample weights (times the class weights) sum to zero: "
-            "at least one example needs a positive weight."
-        )
     return sample_weight, factors
 
 
@@ -222,7 +222,7 @@ def _start(evaluator, classes, previous):
     return start
 
 
-def example_weights(problem, y, sample_weight):
+def example_weights(problem, y, sample_weight, class_weight):
     """Weigh examples as a problem's training weighed their classes.
 
     Parameters
@@ -233,12 +233,15 @@ def example_weights(problem, y, sample_weight):
         Labels of other examples (a test fold), NumPy.
     sample_weight : ndarray of shape (n_samples,)
         Their sample weights.
+    class_weight : dict, 'balanced' or None
+        The class weights the problem was built with.
 
     Returns
     -------
     weights : ndarray of shape (n_samples,)
-        Each sample weight times the training factor of its class; a label the
-        training data did not have keeps its sample weight.
+        Each sample weight times the training factor of its class. A label
+        the training data did not have gets its weight from a dict
+        ``class_weight``, and keeps its sample weight otherwise.
 
     Examples
     --------
@@ -247,10 +250,15 @@ def example_weights(problem, y, sample_weight):
     >>> from sklearn_gd._problem import example_weights
     >>> problem = SimpleNamespace(classes=np.array([0, 1]),
     ...                           class_weight=np.array([2.0, 0.5]))
-    >>> example_weights(problem, np.array([1, 0, 7]), np.ones(3))
+    >>> example_weights(problem, np.array([1, 0, 7]), np.ones(3), "balanced")
     array([0.5, 2. , 1. ])
+    >>> example_weights(problem, np.array([1, 0, 7]), np.ones(3), {7: 3.0})
+    array([0.5, 2. , 3. ])
     """
     index = np.searchsorted(problem.classes, y)
     index = np.minimum(index, len(problem.classes) - 1)
     known = problem.classes[index] == y
-    return sample_weight * np.where(known, problem.class_weight[index], 1.0)
+    unseen = np.ones(len(y))
+    if isinstance(class_weight, dict):
+        unseen = np.array([class_weight.get(label, 1.0) for label in y.tolist()])
+    return sample_weight * np.where(known, problem.class_weight[index], unseen)

@@ -141,10 +141,14 @@ def test_diverging_fit_in_torch_says_what_to_do():
 
 
 @pytest.mark.parametrize(
-    "namespace, device_name", [("array_api_strict", None), ("torch", "cpu")]
+    "namespace, device_name, n_jobs",
+    # Folds in other processes see array_api_dispatch too.
+    [("array_api_strict", None, None), ("torch", "cpu", 2)],
 )
 @pytest.mark.parametrize("n_classes", [2, 3])
-def test_cv_search_in_namespace_equals_numpy_search(namespace, device_name, n_classes):
+def test_cv_search_in_namespace_equals_numpy_search(
+    namespace, device_name, n_jobs, n_classes
+):
     xp, device_ = _namespace(namespace, device_name, "float64")
     rng = np.random.default_rng(4)
     X, y = make_data(rng, n_samples=90, n_features=4, n_classes=n_classes)
@@ -164,7 +168,7 @@ def test_cv_search_in_namespace_equals_numpy_search(namespace, device_name, n_cl
         config_context(array_api_dispatch=True),
         pytest.warns(ConvergenceWarning, match="diverged"),
     ):
-        xp_cv = GDLogisticClassifierCV(**params).fit(
+        xp_cv = GDLogisticClassifierCV(n_jobs=n_jobs, **params).fit(
             X_xp,
             xp.asarray(y, device=device_),
             sample_weight=xp.asarray(sample_weight, device=device_),

@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.model_selection import GridSearchCV
 
-from sklearn_gd import GDLogisticClassifier
+from sklearn_gd import GDLogisticClassifier, GDLogisticClassifierCV
 from sklearn_gd._dask import is_dask_array
+
+from .conftest import make_data
 
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
@@ -312,3 +314,13 @@ def test_threaded_scheduler_runs_one_blas_thread_per_task(monkeypatch, scheduler
     expected = 1 if scheduler == "threads" else outside
     assert set(seen) == {expected}
     assert _blas_threads() == outside  # restored after each evaluation
+
+
+def test_cv_search_refuses_dask_before_computing_anything(synchronous):
+    def never(block):
+        raise AssertionError("X was computed")
+
+    X, y = make_data(np.random.default_rng(9))
+    X_dask = da.from_array(X, chunks=(10, -1)).map_blocks(never, dtype=X.dtype)
+    with pytest.raises(ValueError, match="does not search on Dask arrays yet"):
+        GDLogisticClassifierCV(alphas=[0.1]).fit(X_dask, y)

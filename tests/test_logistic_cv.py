@@ -198,6 +198,22 @@ def test_invalid_alphas_say_what_to_pass():
         GDLogisticClassifierCV(alphas=[0.1, -1.0]).fit(X, y)
 
 
+@pytest.mark.parametrize("Cs", [[-1.0], [0.0, 1.0], []])
+def test_invalid_Cs_are_refused(Cs):
+    X, y = make_data(np.random.default_rng(4))
+    with pytest.raises(ValueError, match="Cs must be positive"):
+        GDLogisticClassifierCV(alphas=[0.1], Cs=Cs).fit(X, y)
+
+
+def test_a_candidate_diverged_somewhere_is_not_also_called_unconverged():
+    X, y = load_breast_cancer(return_X_y=True)  # unscaled
+    cv = GDLogisticClassifierCV(alphas=[1e-7, 1e308], cv=3, max_iter=5, tol=1e-12)
+    with pytest.warns(ConvergenceWarning) as record:
+        cv.fit(X[::5], y[::5])
+    unconverged = [str(w.message) for w in record if "max_iter" in str(w.message)]
+    assert unconverged and all("1e+308" not in m for m in unconverged)
+
+
 def test_without_refit_there_is_nothing_to_predict_with():
     X, y = make_data(np.random.default_rng(5), n_samples=30)
     cv = GDLogisticClassifierCV(alphas=[0.1], refit=False, cv=3, max_iter=5, tol=0)
