@@ -362,8 +362,13 @@ class _Descent:
         self.grads = np.zeros_like(run.params)
         self.known = np.zeros(n_candidates, dtype=bool)
         self.steps = run.alphas.copy()
+        self.restarted = np.zeros(n_candidates, dtype=bool)
+        self.grow = np.zeros(n_candidates, dtype=bool)
         self.largest = np.zeros(0)
-        self.rise_rtol = max(1e-12, _RISE_EPS * float(np.finfo(run.params.dtype).eps))
+        eps = float(np.finfo(run.params.dtype).eps)
+        self.rise_rtol = max(1e-12, _RISE_EPS * eps)
+        # What a cost's round-off can be, relative: a trial step may show it.
+        self.round_off = 8 * eps
 
     def _evaluate(self, which, stack):
         """Evaluate candidates ``which`` at ``stack``, counting the passes."""
@@ -415,26 +420,62 @@ class _Descent:
         """Take the step of every running candidate and update it."""
         run = self.run
         x = run.params[running]
-        shift = x - self.previous[running] if self.momentum else np.zeros_like(x)
-        y = x + self.momentum * shift
-        if self.momentum and self.nesterov:
-            y_costs, y_grads = self._evaluate(running, y)
-        else:  # the gradient at x, and for the heavy ball the shift added after
-            y_costs, y_grads = self.costs[running], self.grads[running]
-            y = x
-        new, accepted = self._trials(running, y, y_costs, y_grads)
-        if self.momentum and not self.nesterov:
-            new = new + self.momentum * shift
-            accepted[:] = False
+        if self.momentum:
+            new, accepted = self._momentum_step(running, x)
+        else:
+            costs, grads = self.costs[running], self.grads[running]
+            new, accepted = self._trials(running, x, costs, grads)
         run.step_history[k, running] = self.steps[running]
+        # A step accepted at once may be too small: try a larger one next time.
+        self.steps[running[self.grow[running]]] *= 2
         bad = ~_all_finite(new)
         run.status[running[bad]] = Status.PARAMS_NOT_FINITE
         keep = running[~bad]
         self.previous[keep] = x[~bad]
         run.params[keep] = new[~bad]
-        self.known[running] = accepted
-        self.known[running[bad]] = False
+        # After a restart the next step has no momentum.
+        restarted = keep[self.restarted[keep]]
+        self.previous[restarted] = run.params[restarted]
+        self.restarted[running] = False
+        self.known[running] = accepted & ~bad
         self.active = keep
+
+    def _momentum_step(self, running, x):
+        """Step from ``x + mu (x - x_previous)``; restart where J would rise.
+
+        The new point is evaluated (its J is the next iteration's). Where it
+        is above J at ``x``, it is dropped for a plain step from ``x``, and the
+        momentum starts again from zero: O'Donoghue and Candes' adaptive
+        restart, in a form that keeps the cost from rising.
+        """
+        costs_x, grads_x = self.costs[running].copy(), self.grads[running].copy()
+        shift = x - self.previous[running]
+        moving = _any_nonzero(shift)
+        y, y_costs, y_grads = x, costs_x.copy(), grads_x.copy()
+        if self.nesterov:  # the gradient at the shifted point
+            y = x + self.momentum * shift
+            m = np.flatnonzero(moving)
+            if len(m):
+                y_costs[m], y_grads[m] = self._evaluate(running[m], y[m])
+        new, accepted = self._trials(running, y, y_costs, y_grads)
+        if not self.nesterov:  # the heavy ball: the shift added to a plain step
+            new = new + self.momentum * shift
+            accepted[:] = False
+        todo = np.flatnonzero(~accepted)
+        if len(todo):
+            costs, grads = self._evaluate(running[todo], new[todo])
+            self.costs[running[todo]], self.grads[running[todo]] = costs, grads
+            accepted[todo] = True
+        rise = self.costs[running] - costs_x
+        with np.errstate(invalid="ignore"):
+            rose = moving & ~(rise <= self.rise_rtol * np.abs(costs_x))
+        r = np.flatnonzero(rose)
+        if len(r):
+            which = running[r]
+            self.costs[which], self.grads[which] = costs_x[r], grads_x[r]
+            new[r], accepted[r] = self._trials(which, x[r], costs_x[r], grads_x[r])
+            self.restarted[which] = True
+        return new, accepted
 
     def _trials(self, running, y, y_costs, y_grads):
         """Step from ``y``; the adaptive candidates backtrack until J decreases.
@@ -454,25 +495,42 @@ class _Descent:
                 break
             which = running[trying]
             costs, grads = self._evaluate(which, new[trying])
-            moved = new[trying] - y[trying]
-            axes = tuple(range(1, moved.ndim))
-            bound = (
-                y_smooth[trying]
-                + (y_grads[trying] * moved).sum(axis=axes)
-                + (moved**2).sum(axis=axes) / (2 * self.steps[which])
-            )
-            smooth = costs - self._nonsmooth(new[trying], which)
-            slack = self.rise_rtol * np.abs(y_smooth[trying])
-            ok = np.isfinite(costs) & _all_finite(grads) & (smooth <= bound + slack)
+            ok = np.isfinite(costs) & _all_finite(grads)
+            with np.errstate(invalid="ignore", over="ignore"):
+                ok &= self._decreases(
+                    y[trying], y_smooth[trying], y_grads[trying],
+                    new[trying], costs - self._nonsmooth(new[trying], which),
+                    grads, self.steps[which],
+                )  # fmt: skip
             self.costs[which[ok]], self.grads[which[ok]] = costs[ok], grads[ok]
             accepted[trying[ok]] = True
             trying = trying[~ok]
             first_try[trying] = False
             self.steps[running[trying]] /= 2
             new[trying] = self._prox_step(y[trying], y_grads[trying], running[trying])
-        # A step accepted at once may be too small: try a larger one next time.
-        self.steps[running[first_try]] *= 2
+        self.grow[running] = first_try
         return new, accepted
+
+    def _decreases(self, y, y_smooth, y_grads, new, smooth, grads, steps):
+        """Test each trial step: a sufficient decrease, and a curvature bound.
+
+        With ``m = new - y`` and step ``t``, a trial passes when
+
+        - ``f(new) <= f(y) + g(y)^T m + |m|^2 / (2 t)`` (the sufficient
+          decrease of the smooth part, up to a few round-offs of ``f``), and
+        - ``(g(new) - g(y))^T m <= |m|^2 / t``: the curvature along the step
+          is at most ``1 / t``. Both sides shrink like ``|m|^2``, so this test
+          still tells steps apart where the costs are equal to round-off (in
+          float32 well before the gradient is small); without it the step
+          grows there unchecked.
+        """
+        axes = tuple(range(1, y.ndim))
+        moved = new - y
+        quadratic = (moved**2).sum(axis=axes) / (2 * steps)
+        excess = smooth - y_smooth - (y_grads * moved).sum(axis=axes)
+        by_value = excess <= quadratic + self.round_off * np.abs(y_smooth)
+        by_gradient = ((grads - y_grads) * moved).sum(axis=axes) <= 2 * quadratic
+        return by_value & by_gradient
 
     def _prox_step(self, y, grads, which):
         """Return ``prox(y - t grad)`` with each candidate's step ``t``."""
@@ -491,6 +549,11 @@ class _Descent:
 def _per(values, stack):
     """Shape one value per candidate to broadcast over a stack."""
     return values.reshape((-1,) + (1,) * (stack.ndim - 1))
+
+
+def _any_nonzero(stack):
+    """Whether some entry of each candidate's array is not zero."""
+    return (stack != 0).any(axis=tuple(range(1, stack.ndim)))
 
 
 def _all_finite(stack):

@@ -34,13 +34,31 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         over examples and features with scalar accumulators (slow, readable).
         ``'vectorized'`` computes the same iteration with array operations.
         Both give the same result to round-off.
-    alpha : float or 'auto', default='auto'
+    alpha : float, 'auto' or 'adaptive', default='adaptive'
         The **learning rate** (step size) of gradient descent, not a
         regularisation strength as in other scikit-learn estimators (see
-        ``C``). ``'auto'`` uses ``1 / L``, with ``L`` a bound on the
-        Lipschitz constant of the gradient for this data and these weights, a
-        step with which the cost never increases. A float must be > 0; too
-        large a value makes the fit diverge, which raises a ``ValueError``.
+        ``C``). A float is the textbook's fixed learning rate; it must be
+        > 0, and too large a value makes the cost rise (a
+        ``ConvergenceWarning``) or become non-finite (a ``ValueError``).
+        ``'auto'`` is the fixed step ``1 / L``, with ``L`` a bound on the
+        curvature of the cost for this data and these weights that holds
+        everywhere: the cost never rises, but near the optimum the step is
+        often many times smaller than it could be. ``'adaptive'`` starts from
+        ``1 / L`` and adapts the step at every iteration: it backtracks
+        (halves the step) until the cost decreases enough (the sufficient
+        decrease condition, in its proximal form with an L1 penalty), and
+        tries twice the step after a step accepted at once. The cost never
+        rises; a backtracking trial costs one more pass over X.
+    momentum : float, default=0.0
+        Momentum ``mu`` in ``[0, 1)``, as in
+        :class:`~sklearn.neural_network.MLPClassifier`: each step starts from
+        ``w + mu (w - w_previous)``. 0 is plain gradient descent. Where the
+        cost would rise, the step is taken without momentum and the momentum
+        restarts (adaptive restart), so the cost never rises through it.
+    nesterovs_momentum : bool, default=True
+        With momentum, take the gradient at the shifted point (Nesterov's
+        accelerated gradient) rather than at ``w`` (the heavy ball). Unused
+        without momentum.
     max_iter : int, default=1000
         Maximum number of gradient-descent iterations.
     tol : float, default=1e-4
@@ -81,8 +99,16 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         ``ln 2`` (``ln K`` for ``K`` classes), the cost of zero parameters.
     n_iter_ : int
         Number of iterations run.
+    n_passes_ : int
+        Number of evaluations of the cost and its gradient, each a pass over
+        X: one per iteration with a fixed step, more with backtracking trials
+        and Nesterov's shifted points.
+    step_sizes_ : ndarray of shape (`n_iter_`,)
+        The learning rate of each update; NaN for an iteration that stopped
+        without one (the converged last one).
     alpha_ : float
-        The learning rate used: ``alpha``, or the one ``'auto'`` chose.
+        The learning rate used: ``alpha``, the one ``'auto'`` chose, or the
+        last one ``'adaptive'`` took.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -129,7 +155,12 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     _parameter_constraints: dict = {
         "solver": [StrOptions({"vectorized", "loop"})],
-        "alpha": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "alpha": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto", "adaptive"}),
+        ],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "nesterovs_momentum": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "C": [Interval(Real, 0, None, closed="right")],
@@ -144,7 +175,9 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self,
         *,
         solver="vectorized",
-        alpha="auto",
+        alpha="adaptive",
+        momentum=0.0,
+        nesterovs_momentum=True,
         max_iter=1000,
         tol=1e-4,
         C=np.inf,
@@ -156,6 +189,8 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     ):
         self.solver = solver
         self.alpha = alpha
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
         self.max_iter = max_iter
         self.tol = tol
         self.C = C
@@ -269,15 +304,21 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         run = problem.descend(
             max_iter=self.max_iter,
             tol=self.tol,
+            momentum=self.momentum,
+            nesterov=self.nesterovs_momentum,
             verbose=self.verbose,
             callback=None if callbacks is None else _first_candidate(callbacks),
         )
         if callbacks is not None:
             callbacks.close()
-        alpha = float(problem.alphas[0])
+        steps = run.steps(0)
+        taken = steps[np.isfinite(steps)]
+        # The adaptive rule's learning rate is the last one it took.
+        alpha = float(taken[-1] if len(taken) else problem.alphas[0])
+        label = "alpha='adaptive'" if problem.adaptive[0] else f"alpha={alpha!r}"
         report(
             [run],
-            [f"alpha={alpha!r}"],
+            [label],
             max_iter=self.max_iter,
             tol=self.tol,
             stacklevel=5,  # the caller of fit
@@ -318,9 +359,11 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """
         attributes = _fitted_attributes(run.params[c], classes, self.fit_intercept)
         attributes["cost_history_"] = run.history(c)
+        attributes["step_sizes_"] = run.steps(c)
         for name, value in attributes.items():
             setattr(self, name, kind.fitted(value))
         self.n_iter_ = int(run.n_iter[c])
+        self.n_passes_ = int(run.n_passes[c])
         self.alpha_ = alpha
         return self
 

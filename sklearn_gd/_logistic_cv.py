@@ -33,9 +33,12 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     alphas : int or array-like of float, default=8
-        The learning rates to try (not regularisation strengths). An int ``n``
-        tries ``n`` rates spaced evenly on a log scale from 1/10 to 10 times
-        the ``alpha='auto'`` step of all the training data.
+        The learning rates to try (not regularisation strengths): fixed
+        steps, the textbook's ``alpha``, each candidate keeping its own (the
+        adaptive rule of :class:`GDLogisticClassifier` chooses its step itself
+        and needs no search). An int ``n`` tries ``n`` rates spaced evenly on
+        a log scale from 1/10 to 10 times the ``alpha='auto'`` step of all the
+        training data.
     Cs : array-like of float, default=(np.inf,)
         Inverse regularisation strengths to try; ``np.inf`` is no penalty.
     l1_ratio : float, default=0.0
@@ -58,6 +61,12 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         ``'vectorized'`` shares one pass over X between the candidates;
         ``'loop'`` runs the textbook loops once per candidate. Both give the
         same search (scores, iterations, histories, choice) to round-off.
+    momentum : float, default=0.0
+        Momentum of every candidate, as in :class:`GDLogisticClassifier`:
+        each candidate steps with its alpha from its own shifted point.
+    nesterovs_momentum : bool, default=True
+        Nesterov's momentum rather than the heavy ball, as in
+        :class:`GDLogisticClassifier`.
     max_iter : int, default=1000
         Maximum number of iterations of each candidate.
     tol : float, default=1e-4
@@ -163,6 +172,8 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         scoring=None,
         refit=True,
         solver="vectorized",
+        momentum=0.0,
+        nesterovs_momentum=True,
         max_iter=1000,
         tol=1e-4,
         fit_intercept=True,
@@ -177,6 +188,8 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         self.scoring = scoring
         self.refit = refit
         self.solver = solver
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
         self.max_iter = max_iter
         self.tol = tol
         self.fit_intercept = fit_intercept
@@ -293,6 +306,8 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         return dict(
             solver=self.solver,
             alpha=alpha,
+            momentum=self.momentum,
+            nesterovs_momentum=self.nesterovs_momentum,
             C=C,
             l1_ratio=self.l1_ratio,
             max_iter=self.max_iter,
@@ -359,7 +374,11 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
             grid,
         )
         run = problem.descend(
-            max_iter=self.max_iter, tol=self.tol, verbose=self.verbose
+            max_iter=self.max_iter,
+            tol=self.tol,
+            momentum=self.momentum,
+            nesterov=self.nesterovs_momentum,
+            verbose=self.verbose,
         )
         X_test, y_test = kind.take(X, test), kind.take(y, test)
         weights = None

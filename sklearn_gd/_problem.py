@@ -36,6 +36,9 @@ class Problem:
     class_weight : ndarray of shape (n_classes,)
         The factor that multiplied the sample weights of each class (ones
         without ``class_weight``).
+    adaptive : ndarray of shape (n_candidates,)
+        Which candidates adapt their step (``alpha='adaptive'``), starting
+        from ``alphas``.
     """
 
     evaluator: Evaluator
@@ -44,13 +47,23 @@ class Problem:
     start: np.ndarray
     classes: np.ndarray
     class_weight: np.ndarray
+    adaptive: np.ndarray
 
     def loss_gradient(self, stack, which):
         """Return the objective J of candidates ``which`` and its smooth gradient."""
         costs, grads = self.evaluator(stack)
         return self.penalty.add_to(costs, grads, stack, which)
 
-    def descend(self, *, max_iter, tol, verbose=0, callback=None):
+    def descend(
+        self,
+        *,
+        max_iter,
+        tol,
+        momentum=0.0,
+        nesterov=True,
+        verbose=0,
+        callback=None,
+    ):
         """Run gradient descent on every candidate; see :func:`descend_candidates`.
 
         Parameters
@@ -59,6 +72,10 @@ class Problem:
             Maximum number of iterations.
         tol : float
             Stopping tolerance on the largest gradient (mapping) component.
+        momentum : float, default=0.0
+            Momentum of every candidate.
+        nesterov : bool, default=True
+            Nesterov's momentum rather than the heavy ball.
         verbose : int, default=0
             Progress lines.
         callback : callable, default=None
@@ -76,6 +93,10 @@ class Problem:
             max_iter=max_iter,
             tol=tol,
             prox=self.penalty.prox if self.penalty.has_l1 else None,
+            nonsmooth=self.penalty.l1_value if self.penalty.has_l1 else None,
+            adaptive=self.adaptive,
+            momentum=momentum,
+            nesterov=nesterov,
             verbose=verbose,
             callback=callback,
         )
@@ -107,8 +128,9 @@ def build_problem(
         Class labels.
     sample_weight : array of shape (n_samples,)
         Validated weights of the examples.
-    alphas : list of (float or 'auto')
-        The learning rate of each candidate.
+    alphas : list of (float, 'auto' or 'adaptive')
+        The learning rate of each candidate; ``'adaptive'`` starts from the
+        ``'auto'`` step and adapts it.
     Cs : list of float
         The inverse regularisation strength of each candidate.
     l1_ratio : float
@@ -152,6 +174,7 @@ def build_problem(
         start=np.repeat(start[None], len(alphas), axis=0),
         classes=classes,
         class_weight=factors,
+        adaptive=np.array([isinstance(a, str) and a == "adaptive" for a in alphas]),
     )
 
 
@@ -181,7 +204,7 @@ def _weigh(kind, y_index, classes, sample_weight, class_weight):
 
 
 def _steps(alphas, evaluator, penalty):
-    """Return each candidate's step: its alpha, or ``1 / L`` for ``'auto'``."""
+    """Return each candidate's (first) step: alpha, or ``1 / L`` for a string."""
     auto = np.array([isinstance(alpha, str) for alpha in alphas])
     steps = np.array([1.0 if isinstance(a, str) else float(a) for a in alphas])
     if not auto.any():

@@ -91,3 +91,20 @@ def objective(evaluator, l2_reg=0.0, l1_reg=0.0):
         return float(costs[0]), grads[0]
 
     return f
+
+
+def assert_same_steps(a, b):
+    """Assert two fits took the same steps, as far as round-off can decide.
+
+    A fixed step is the same number. The adaptive rule's halve-or-accept tests
+    read round-off once the cost stops changing (``tol=0`` runs on past the
+    optimum): there two fits equal to round-off may take other steps, without
+    moving their parameters beyond round-off. Until then the steps are equal.
+    """
+    if a.alpha != "adaptive":
+        assert a.alpha_ == pytest.approx(b.alpha_, rel=1e-12)
+        return
+    costs = b.cost_history_
+    moving = np.abs(np.diff(costs)) > 1e-12 * np.abs(costs[1:])
+    n = len(moving) if moving.all() else int(np.argmin(moving))
+    np.testing.assert_allclose(a.step_sizes_[:n], b.step_sizes_[:n], rtol=1e-12)

@@ -40,6 +40,11 @@ def problems(draw, max_samples=200, max_features=30):
         "fit_intercept": draw(st.booleans()),
         "max_iter": 15,
         "tol": 0,
+        # In float32 the adaptive rule's halve-or-accept tests read float32
+        # round-off, so its trajectory is not the float64 one step for step.
+        "alpha": draw(st.sampled_from(["auto", "adaptive"]))
+        if dtype == np.float64
+        else "auto",
     }
     return X.astype(dtype), y, sample_weight, params
 
@@ -70,9 +75,10 @@ def test_loop_equals_vectorized(problem):
     _assert_same_fit(vec, loop, X)
 
 
-@given(problems())
-def test_auto_alpha_never_raises_the_cost(problem):
+@given(problems(), st.sampled_from(["auto", "adaptive"]))
+def test_safe_step_rules_never_raise_the_cost(problem, alpha):
     X, y, sample_weight, params = problem
+    params = {**params, "alpha": alpha}
     costs = GDLogisticClassifier(**params).fit(X, y, sample_weight).cost_history_
     assert np.all(np.diff(costs) <= 1e-2 * _rtol(X) * np.abs(costs[:-1]))
 
