@@ -87,6 +87,7 @@ sphinx_gallery_conf = {
             "plot_quick_start.py",
             "plot_loop_vs_vectorized.py",
             "plot_choosing_alpha.py",
+            "plot_step_rules.py",
             "plot_cross_validation.py",
             "plot_multinomial_decision_regions.py",
             "plot_class_and_sample_weights.py",

@@ -468,7 +468,7 @@ class _Descent:
             accepted[todo] = True
         rise = self.costs[running] - costs_x
         with np.errstate(invalid="ignore"):
-            rose = moving & ~(rise <= self.rise_rtol * np.abs(costs_x))
+            rose = moving & ~(rise <= self.round_off * np.abs(costs_x))
         r = np.flatnonzero(rose)
         if len(r):
             which = running[r]

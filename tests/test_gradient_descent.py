@@ -181,3 +181,52 @@ def test_each_way_of_ending_has_its_status(outcome, status):
     run = descend_candidates(f, np.zeros((1, 2)), alphas=[1e10], max_iter=3, tol=1e-3)
     assert run.status[0] == status
     assert run.diverged[0] == (status >= Status.COST_NOT_FINITE)
+
+
+def _ill_conditioned(n=20, condition=1e3):
+    """A quadratic whose curvatures spread over ``condition``: slow for plain GD."""
+    curvatures = np.geomspace(1.0, condition, n)
+
+    def f(stack, which):
+        return 0.5 * (curvatures * stack**2).sum(axis=1), curvatures * stack
+
+    return f, curvatures.max()
+
+
+@pytest.mark.parametrize("nesterov", [True, False])
+def test_momentum_arrives_sooner_and_its_restarts_keep_the_cost_falling(nesterov):
+    f, L = _ill_conditioned()
+    start = np.ones((1, 20))
+    plain = descend_candidates(f, start, alphas=[1 / L], max_iter=20_000, tol=1e-8)
+    fast = descend_candidates(
+        f, start, alphas=[1 / L], max_iter=20_000, tol=1e-8, momentum=0.95,
+        nesterov=nesterov,
+    )  # fmt: skip
+    assert plain.status[0] == fast.status[0] == Status.CONVERGED
+    assert fast.n_iter[0] * 5 < plain.n_iter[0]
+    costs = fast.history(0)
+    assert np.all(np.diff(costs) <= 1e-15 * costs[:-1])  # restarts, no rise
+    # Each iteration evaluates the new point; Nesterov's the shifted one too.
+    assert fast.n_passes[0] > fast.n_iter[0]
+
+
+def test_adaptive_steps_find_the_curvature_from_a_step_far_too_large():
+    f, L = _ill_conditioned(condition=10.0)
+    run = descend_candidates(
+        f, np.ones((1, 20)), alphas=[1e6], max_iter=500, tol=1e-8, adaptive=True
+    )
+    assert run.status[0] == Status.CONVERGED
+    steps = run.steps(0)[:-1]
+    # Halved from 1e6 until the curvature along the step (between the
+    # smallest, 1, and the largest, L) was at most 1/step.
+    assert 1 / (2 * L) < steps[0] <= 1.0
+    assert np.all(steps <= 1.0)
+    assert np.all(np.diff(run.history(0)) <= 0)
+    assert run.n_passes[0] > run.n_iter[0]  # the trials are counted
+
+
+def test_a_fixed_step_costs_one_pass_an_iteration():
+    f, L = _ill_conditioned()
+    run = descend_candidates(f, np.ones((1, 20)), alphas=[1 / L], max_iter=30, tol=0)
+    assert run.n_passes[0] == run.n_iter[0] == 30
+    assert_array_equal(run.steps(0), np.full(30, 1 / L))

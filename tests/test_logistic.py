@@ -493,3 +493,43 @@ def test_fit_does_not_copy_X():
     finally:
         tracemalloc.stop()
     assert peak < 0.3 * X.nbytes
+
+
+# --- step rules ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dataset", ["breast_cancer", "digits"])
+def test_defaults_converge_quietly_within_300_iterations(request, dataset):
+    X, y = request.getfixturevalue(dataset)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gd = GDLogisticClassifier(C=1.0).fit(X, y)
+    assert gd.n_iter_ <= 300
+    assert np.all(np.diff(gd.cost_history_) <= 1e-14 * gd.cost_history_[:-1])
+
+
+@pytest.mark.parametrize("alpha", ["auto", "adaptive"])
+@pytest.mark.parametrize("nesterovs_momentum", [True, False])
+def test_loop_and_vectorized_agree_with_momentum(alpha, nesterovs_momentum):
+    X, y = make_data(np.random.default_rng(30), n_samples=40, n_classes=3)
+    params = dict(
+        alpha=alpha, momentum=0.9, nesterovs_momentum=nesterovs_momentum,
+        C=1.0, l1_ratio=0.3, max_iter=25, tol=0,
+    )  # fmt: skip
+    loop = GDLogisticClassifier(solver="loop", **params).fit(X, y)
+    vec = GDLogisticClassifier(**params).fit(X, y)
+    assert_allclose(loop.coef_, vec.coef_, rtol=1e-10, atol=1e-12)
+    assert_allclose(loop.cost_history_, vec.cost_history_, rtol=1e-10)
+    assert loop.n_passes_ == vec.n_passes_ > vec.n_iter_
+    assert_same_steps(loop, vec)
+
+
+def test_fitted_steps_and_passes_say_what_happened():
+    X, y = make_data(np.random.default_rng(31), n_samples=60)
+    fixed = GDLogisticClassifier(alpha=0.5, max_iter=20, tol=0).fit(X, y)
+    assert fixed.n_passes_ == fixed.n_iter_ == 20
+    assert_array_equal(fixed.step_sizes_, np.full(20, 0.5))
+    adaptive = GDLogisticClassifier(max_iter=20, tol=0).fit(X, y)
+    assert adaptive.n_passes_ > adaptive.n_iter_ == 20
+    assert len(np.unique(adaptive.step_sizes_)) > 1
+    assert adaptive.alpha_ == adaptive.step_sizes_[-1]

@@ -75,10 +75,11 @@ def test_loop_equals_vectorized(problem):
     _assert_same_fit(vec, loop, X)
 
 
-@given(problems(), st.sampled_from(["auto", "adaptive"]))
-def test_safe_step_rules_never_raise_the_cost(problem, alpha):
+@given(problems(), st.sampled_from(["auto", "adaptive"]), st.sampled_from([0, 0.9]))
+def test_safe_step_rules_never_raise_the_cost(problem, alpha, momentum):
+    """The default rule, 1/L, and either with momentum (which restarts)."""
     X, y, sample_weight, params = problem
-    params = {**params, "alpha": alpha}
+    params = {**params, "alpha": alpha, "momentum": momentum}
     costs = GDLogisticClassifier(**params).fit(X, y, sample_weight).cost_history_
     assert np.all(np.diff(costs) <= 1e-2 * _rtol(X) * np.abs(costs[:-1]))
 
