@@ -146,7 +146,7 @@ def main():
     """Print the demo's table; save the cost curves when matplotlib is there."""
     print(
         "GDLogisticClassifier on the breast-cancer data (StandardScaler, C=1.0, "
-        "alpha='auto'; 75% train / 25% test)\n"
+        "alpha='adaptive', the default; 75% train / 25% test)\n"
     )
     rows = run_demo()
     print(format_table(rows))

@@ -580,7 +580,7 @@ def _setup(params, alphas, max_iter, adaptive=False):
     )
 
 
-def report(runs, labels, *, max_iter, tol, search=False, stacklevel=3):
+def report(runs, labels, *, max_iter, tol, auto=False, search=False, stacklevel=3):
     """Turn the outcome of runs into an error and warnings, in one place.
 
     Parameters
@@ -594,6 +594,9 @@ def report(runs, labels, *, max_iter, tol, search=False, stacklevel=3):
         The iteration limit the runs had.
     tol : float
         Their tolerance; with ``0`` reaching ``max_iter`` is expected.
+    auto : bool, default=False
+        Whether a single fit's fixed step was chosen for the user (``1/L``):
+        then the advice never suggests it.
     search : bool, default=False
         False for a single fit: a divergence raises, a rise and reaching
         ``max_iter`` warn. True for a search over candidates: diverged
@@ -611,11 +614,11 @@ def report(runs, labels, *, max_iter, tol, search=False, stacklevel=3):
     if not search:
         run = runs[0]
         if run.diverged[0]:
-            raise _divergence_error(run, 0, labels[0])
+            raise _divergence_error(run, 0, labels[0], auto)
         if run.rose_at[0] >= 0:  # it happened before max_iter was reached
             _warn(_rise_message(run, 0, labels[0]), stacklevel)
         if tol > 0 and run.status[0] == Status.MAX_ITER:
-            _warn(_max_iter_message(run, 0, max_iter, tol), stacklevel)
+            _warn(_max_iter_message(run, 0, max_iter, tol, auto), stacklevel)
         return
     diverged = {}
     unconverged = set()
@@ -658,32 +661,50 @@ def _what(run, c):
     return "a parameter became non-finite"
 
 
-def _divergence_error(run, c, label):
+def _divergence_error(run, c, label, auto):
     """Build the error raised when a single fit diverges."""
-    alpha = run.alphas[c]
+    if run.adaptive[c] or auto:  # the step was not the user's: the data are
+        advice = "Standardise X (e.g. StandardScaler in a Pipeline)."
+    else:
+        advice = (
+            f"Try a smaller alpha (e.g. {run.alphas[c] / 10:.3g}), "
+            "alpha='adaptive' (the default), or standardising X (e.g. "
+            "StandardScaler in a Pipeline)."
+        )
     return ValueError(
         f"Gradient descent diverged at iteration {run.n_iter[c]} with {label}: "
-        f"{_what(run, c)}. Try a smaller alpha (e.g. {alpha / 10:.3g}), "
-        "alpha='auto', or standardising X (e.g. StandardScaler in a Pipeline)."
+        f"{_what(run, c)}. {advice}"
     )
 
 
 def _rise_message(run, c, label):
+    """Say where the cost rose, and that the fixed learning rate is too large."""
     k = run.rose_at[c]
     before, after = run.cost_history[k - 1, c], run.cost_history[k, c]
     return (
         f"The cost rose at iteration {k + 1} (from {before:.6g} to {after:.6g}) "
         f"with {label}: the learning rate is too large for this data. Try a "
-        "smaller alpha or alpha='auto'."
+        "smaller alpha, or alpha='adaptive' (the default), whose cost never "
+        "rises."
     )
 
 
-def _max_iter_message(run, c, max_iter, tol):
-    advice = (
-        "Increase max_iter."
-        if run.rose_at[c] >= 0
-        else "Increase max_iter, or try a larger alpha or alpha='auto'."
-    )
+def _max_iter_message(run, c, max_iter, tol, auto):
+    """Say how far the gradient still was, and what fits this run."""
+    if run.rose_at[c] >= 0:  # a larger step would not help
+        advice = "Increase max_iter."
+    elif run.adaptive[c]:
+        advice = (
+            "Increase max_iter, or standardise X (e.g. StandardScaler in a "
+            "Pipeline): features on very different scales slow every step."
+        )
+    elif auto:
+        advice = (
+            "Increase max_iter, or use alpha='adaptive' (the default), which "
+            "takes larger steps where the cost allows them."
+        )
+    else:
+        advice = "Increase max_iter, or try a larger alpha or alpha='adaptive'."
     return (
         f"Gradient descent reached max_iter={max_iter} before the largest "
         f"gradient component ({run.largest_gradient[c]:.3g}) fell below "

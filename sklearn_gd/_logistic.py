@@ -321,6 +321,7 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             [label],
             max_iter=self.max_iter,
             tol=self.tol,
+            auto=isinstance(self.alpha, str) and self.alpha == "auto",
             stacklevel=5,  # the caller of fit
         )
         self._set_fitted(kind, problem.classes, run, alpha)

@@ -1,5 +1,4 @@
 import os
-from datetime import timedelta
 
 import numpy as np
 import pytest
@@ -10,12 +9,13 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_gd import _loss
 from sklearn_gd._data import data_kind
 
-# Bounded for CI: every property test runs this many examples, each within
-# the deadline. HYPOTHESIS_PROFILE=thorough runs ten times as many.
+# Bounded for CI: every property test runs this many examples.
+# HYPOTHESIS_PROFILE=thorough runs four times as many.
 settings.register_profile(
     "ci",
     max_examples=100,
-    deadline=timedelta(seconds=5),
+    # No deadline: a fit's time depends on the machine's load, its result not.
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(

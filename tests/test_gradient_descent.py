@@ -95,7 +95,7 @@ def test_divergence_raises_naming_iteration_alpha_and_remedies():
     message = str(excinfo.value)
     assert "diverged at iteration" in message
     assert "alpha=1e+200" in message
-    assert "smaller alpha" in message and "alpha='auto'" in message
+    assert "smaller alpha" in message and "alpha='adaptive'" in message
     assert "standardising X" in message
 
 

@@ -533,3 +533,47 @@ def test_fitted_steps_and_passes_say_what_happened():
     assert adaptive.n_passes_ > adaptive.n_iter_ == 20
     assert len(np.unique(adaptive.step_sizes_)) > 1
     assert adaptive.alpha_ == adaptive.step_sizes_[-1]
+
+
+_UNSCALED = load_breast_cancer(return_X_y=True)
+
+
+@pytest.mark.parametrize(
+    "params, expected, never",
+    [
+        # The adaptive default on unscaled data: the step is not the problem.
+        (dict(max_iter=20), ["max_iter=20", "standardise X", "StandardScaler"],
+         ["larger alpha", "alpha='auto'", "smaller alpha"]),
+        # 1/L, too slow: the adaptive rule, not 'auto' itself.
+        (dict(alpha="auto", max_iter=20), ["Increase max_iter", "alpha='adaptive'"],
+         ["alpha='auto'", "smaller alpha"]),
+        # A fixed step too small: a larger one.
+        (dict(alpha=1e-9, max_iter=20), ["larger alpha", "alpha='adaptive'"],
+         ["smaller alpha"]),
+        # A fixed step too large: the rise first, and no larger step after it.
+        (dict(alpha=1e-5, max_iter=20), ["cost rose", "smaller alpha"],
+         ["larger alpha"]),
+    ],
+)  # fmt: skip
+def test_each_warning_gives_advice_that_fits(params, expected, never):
+    X, y = _UNSCALED
+    with pytest.warns(ConvergenceWarning) as record:
+        GDLogisticClassifier(**params).fit(X, y)
+    text = " | ".join(str(w.message) for w in record)
+    for phrase in expected:
+        assert phrase in text, (phrase, text)
+    for phrase in never:
+        assert phrase not in text, (phrase, text)
+    messages = [str(w.message) for w in record]
+    rose = [i for i, m in enumerate(messages) if "cost rose" in m]
+    if rose:  # in the order they happened: the rise before max_iter
+        assert rose[0] < next(i for i, m in enumerate(messages) if "max_iter" in m)
+
+
+def test_divergence_advice_names_a_smaller_step_and_the_safe_rule():
+    X, y = _UNSCALED
+    with pytest.raises(ValueError) as excinfo:
+        GDLogisticClassifier(alpha=1e308, max_iter=50).fit(X, y)
+    message = str(excinfo.value)
+    for phrase in ("e.g. 1e+307", "alpha='adaptive'", "standardising X"):
+        assert phrase in message, (phrase, message)
