@@ -240,17 +240,7 @@ def markdown(rows):
         "|" + "---|" * (len(columns) + 2),
     ]
     for row in rows:
-        ratio = [
-            next(
-                (
-                    v
-                    for k, v in row.items()
-                    if k.startswith("x ") and k.endswith(f" {t:g}")
-                ),
-                None,
-            )
-            for t in TARGETS
-        ]
+        ratio = _ratios(row)
         cells = [row.get(c) for c in columns] + ratio
         lines.append("| " + " | ".join(_cell(v) for v in cells) + " |")
     return "\n".join(lines)
@@ -264,22 +254,23 @@ def rst_table(rows):
     )
     lines = [".. csv-table::", f"   :header: {header}", ""]
     for row in rows:
-        ratio = [
-            next(
-                (
-                    v
-                    for k, v in row.items()
-                    if k.startswith("x ") and k.endswith(f" {t:g}")
-                ),
-                None,
-            )
-            for t in TARGETS
-        ]
+        ratio = _ratios(row)
         cells = [row["problem"], row["method"], row["monotone"]]
         for target in TARGETS:
             cells += [row[f"iter {target:g}"], row[f"passes {target:g}"]]
         lines.append("   " + ", ".join(f'"{_cell(v)}"' for v in cells + ratio))
     return "\n".join(lines) + "\n"
+
+
+def _ratios(row):
+    """Return a row's time ratios to the reference solver, one per target."""
+    return [
+        next(
+            (v for k, v in row.items() if k.startswith("x ") and k.endswith(f" {t:g}")),
+            None,
+        )
+        for t in TARGETS
+    ]
 
 
 def _cell(value):
