@@ -492,7 +492,9 @@ def test_fit_does_not_copy_X():
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 0.3 * X.nbytes
+    # A copy of X would be X.nbytes (40 MB); a fit holds vectors of length m
+    # (labels, weights, targets: 0.8 MB each) and blocks of rows (4 MB).
+    assert peak < 0.1 * X.nbytes + 16 * X.shape[0] * X.itemsize
 
 
 # --- step rules ------------------------------------------------------------
