@@ -49,7 +49,8 @@ print("balanced == sample_weight:", np.allclose(balanced.coef_, by_hand.coef_))
 # --------------------
 # Where ``w^T x + b = 0``. The weighted fits move it into the majority class,
 # trading some of its accuracy for the rare class's recall.
-fig, ax = plt.subplots()
+# Constrained layout places the title too (tight_layout ran before it was set).
+fig, ax = plt.subplots(layout="constrained")
 ax.scatter(X[y == 0, 0], X[y == 0, 1], s=8, alpha=0.4, label="class 0 (95%)")
 ax.scatter(X[y == 1, 0], X[y == 1, 1], s=14, marker="^", label="class 1 (5%)")
 xs = np.linspace(X[:, 0].min(), X[:, 0].max(), 50)
@@ -63,5 +64,4 @@ for name, model, style, color in [
 ax.set_ylim(X[:, 1].min(), X[:, 1].max())
 # Below the axes, where it hides no example.
 ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2)
-fig.tight_layout()
 ax.set_title("Decision boundaries on imbalanced data")

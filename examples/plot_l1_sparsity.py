@@ -35,7 +35,7 @@ for C, coef, accuracy in zip(Cs, coefs, accuracies, strict=True):
 # %%
 # The path
 # --------
-fig, (ax_path, ax_count) = plt.subplots(1, 2, figsize=(10, 4))
+fig, (ax_path, ax_count) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
 ax_path.plot(Cs, coefs)
 ax_path.set_xscale("log")
 ax_path.set_xlabel("C")
@@ -46,4 +46,3 @@ ax_count.set_xscale("log")
 ax_count.set_xlabel("C")
 ax_count.set_ylabel("non-zero weights (of 30)")
 ax_count.set_title("Exact zeros from the proximal step")
-fig.tight_layout()

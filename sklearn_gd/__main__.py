@@ -136,8 +136,10 @@ def save_cost_curves(rows, path):
         ).plot(
             ax=None if display is None else display.ax_, linestyle=style, log_scale=True
         )
+    # A log iteration axis: the descent happens in the first iterations.
+    display.ax_.set_xscale("symlog", linthresh=1)
     display.ax_.set_title("Breast cancer: cost J per iteration (the curves coincide)")
-    display.figure_.savefig(path, dpi=100)
+    display.figure_.savefig(path, dpi=150)
     matplotlib.pyplot.close(display.figure_)
     return Path(path)
 
