@@ -66,3 +66,30 @@ def test_quick_scale_out_run_writes_every_section(tmp_path):
     ]
     assert saved["tiny"] == json.loads(json.dumps(results["tiny"]))
     assert "### (i) PyTorch" in (tmp_path / "scale_out.md").read_text()
+
+
+def test_step_rules_tables_say_what_each_method_reached(tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location(
+        "benchmarks_step_rules", RUN.parent / "step_rules.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = [
+        {"problem": "p", "method": "adaptive", "monotone": True,
+         "iter 0.0001": 11, "passes 0.0001": 18, "time 0.0001": 1.2,
+         "iter 1e-06": None, "passes 1e-06": None, "time 1e-06": None,
+         "x lbfgs 0.0001": 1.21, "x lbfgs 1e-06": None},
+        {"problem": "p", "method": "lbfgs", "monotone": None,
+         "iter 0.0001": 8, "passes 0.0001": None, "time 0.0001": 1.0,
+         "iter 1e-06": 11, "passes 1e-06": None, "time 1e-06": 1.0,
+         "x lbfgs 0.0001": 1.0, "x lbfgs 1e-06": 1.0},
+    ]  # fmt: skip
+    saved = tmp_path / "rows.json"
+    saved.write_text(json.dumps(rows))
+    module.main(["--from-json", str(saved), "--rst", str(tmp_path / "t.rst")])
+    table = capsys.readouterr().out.splitlines()
+    assert table[2] == "| p | adaptive | yes | 11 | 18 | - | - | 1.21 | - |"
+    assert table[3] == "| p | lbfgs | - | 8 | - | 11 | - | 1.00 | 1.00 |"
+    rst = (tmp_path / "t.rst").read_text().splitlines()
+    assert rst[0] == ".. csv-table::"
+    assert rst[-1] == '   "p", "lbfgs", "-", "8", "-", "11", "-", "1.00", "1.00"'
