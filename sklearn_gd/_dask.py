@@ -16,11 +16,9 @@ installed. :class:`DaskData` is the kind of data (see ``sklearn_gd/_data.py``);
 """
 
 import sys
-from contextlib import nullcontext
 
 import numpy as np
 from sklearn.utils.validation import validate_data
-from threadpoolctl import ThreadpoolController
 
 from sklearn_gd import _loss
 from sklearn_gd._data import DataKind, binary_target, encode_labels
@@ -289,20 +287,21 @@ class DaskLogisticLoss(_loss.Evaluator):
             )
         )
         self._delayed = dask.delayed
-        self._threadpools = ThreadpoolController()
 
     def __call__(self, stack):
         """Add up the chunks' accumulators; see :class:`sklearn_gd._loss.Evaluator`."""
         delayed = self._delayed
         params = delayed(stack)
+        # Several chunks run as several tasks, each on one thread: the
+        # scheduler's threads or the cluster's workers are the parallelism.
+        n_threads = 1 if len(self._chunks) > 1 else None
         parts = [
             delayed(_chunk_sums)(
-                X_c, y_c, s_c, params, self.fit_intercept, self.n_classes
+                X_c, y_c, s_c, params, self.fit_intercept, self.n_classes, n_threads
             )
             for X_c, y_c, s_c in self._chunks
         ]
-        with _one_blas_thread_per_task(self._threadpools, len(parts)):
-            costs, grads = delayed(_add_pairs)(parts).compute()
+        costs, grads = delayed(_add_pairs)(parts).compute()
         return costs / self.weight_sum, grads / self.weight_sum
 
     def lipschitz_constant(self, l2_reg):
@@ -336,39 +335,11 @@ class DaskLogisticLoss(_loss.Evaluator):
         return _loss.lipschitz_from_gram(gram, self.n_classes, l2_reg)
 
 
-def _one_blas_thread_per_task(threadpools, n_tasks):
-    """Limit BLAS to one thread while the threaded scheduler runs several tasks.
-
-    Each of the scheduler's threads runs a chunk's matrix products, and each
-    product would start as many BLAS threads as there are cores: on 2 cores
-    an iteration took 1.3x as long as NumPy's, 0.83x with one BLAS thread per
-    task. Other schedulers are left alone: the synchronous one runs one task
-    at a time, and a cluster's workers are other processes.
-
-    Parameters
-    ----------
-    threadpools : threadpoolctl.ThreadpoolController
-        The process's thread pools, found once (finding them takes about a
-        millisecond, as long as a tiny iteration).
-    n_tasks : int
-        Number of chunk tasks about to run.
-
-    Returns
-    -------
-    context : context manager
-        A limit of one BLAS thread, or one that does nothing.
-    """
-    import dask.threaded
-    from dask.base import get_scheduler
-
-    if n_tasks > 1 and get_scheduler() is dask.threaded.get:
-        return threadpools.limit(limits=1, user_api="blas")
-    return nullcontext()
-
-
-def _chunk_sums(X, y, sample_weight, params, fit_intercept, n_classes):
+def _chunk_sums(X, y, sample_weight, params, fit_intercept, n_classes, n_threads):
     """Compute the seed's accumulators over one chunk of rows."""
-    loss = _loss.LogisticLoss(X, y, sample_weight, fit_intercept, n_classes)
+    loss = _loss.LogisticLoss(
+        X, y, sample_weight, fit_intercept, n_classes, n_threads=n_threads
+    )
     return loss.sums(params)
 
 

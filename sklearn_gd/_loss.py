@@ -364,30 +364,37 @@ class LoopLogisticLoss(_InMemoryEvaluator):
 
 
 class LogisticLoss(_InMemoryEvaluator):
-    r"""The cost J and its gradient, in one pass over X per call.
+    r"""The cost J and its gradient, in one pass over X per call (compiled).
 
-    The vectorized Steps 1-3 of the seed. The rows of X are taken in blocks
-    small enough to stay in the processor's cache: for each block, the forward
-    pass ``z = X_b w + b``, the cost and ``dz`` are computed, and ``X_b^T dz``
-    is accumulated while ``X_b`` is still in cache, so that X is read from
-    memory once per call, for all the candidates of the stack. Buffers are
-    allocated once, when the object is made (once per fit); X is never copied.
+    The vectorized Steps 1-3 of the seed for NumPy and SciPy data, computed
+    by the numba kernels of :mod:`sklearn_gd._kernels`: the rows of X are
+    taken in blocks that stay in the processor's cache; for each block, the
+    forward pass ``z = W x_i + b`` of every candidate, each example's cost and
+    ``dz``, and ``dW += dz x_i`` while the rows are still in cache, so that X
+    is read from memory once per call for all the candidates of the stack.
+    The rows are shared out among numba's threads. Nothing of the size of X
+    is allocated.
 
     Parameters
     ----------
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-        Training data, float32 or float64; a sparse matrix must be CSR.
+        Training data, float32 or float64; a sparse matrix must be CSR. A
+        dense X that is not C-contiguous is copied once, here.
     y : ndarray of shape (n_samples,)
-        Binary targets (0.0 or 1.0, of X's dtype) when ``n_classes == 2``,
-        else class indices in ``0 .. n_classes - 1``.
+        Binary targets (0.0 or 1.0) when ``n_classes == 2``, else class
+        indices in ``0 .. n_classes - 1``.
     sample_weight : ndarray of shape (n_samples,)
         Weights ``s_i``; all ones gives the seed's plain average.
     fit_intercept : bool
         Whether the last column of the parameters is an intercept.
     n_classes : int
         Number of classes: 2 uses the sigmoid, more the softmax.
-    block_bytes : int, default=2**22
-        Target size of one block of rows of X, in bytes.
+    block_rows : int or None, default=None
+        Rows per block; None: about 32 KiB of X
+        (:func:`sklearn_gd._kernels.block_rows`).
+    n_threads : int or None, default=None
+        Threads a call uses; None: numba's number of threads
+        (``NUMBA_NUM_THREADS``, ``numba.set_num_threads``), one on small data.
 
     Notes
     -----
@@ -400,7 +407,8 @@ class LogisticLoss(_InMemoryEvaluator):
         L_i = \log \sum_k e^{z_{ik}} - z_{i y_i},
 
     and :math:`J = \sum_i s_i L_i / S`, :math:`dw = \sum_i s_i x_i (a_i - y_i)
-    / S`, :math:`db = \sum_i s_i (a_i - y_i) / S`.
+    / S`, :math:`db = \sum_i s_i (a_i - y_i) / S`. Each example's loss is
+    formed on its own and the sums are float64, whatever X's dtype.
 
     Examples
     --------
@@ -416,49 +424,29 @@ class LogisticLoss(_InMemoryEvaluator):
     """
 
     def __init__(
-        self, X, y, sample_weight, fit_intercept, n_classes, block_bytes=2**22
+        self,
+        X,
+        y,
+        sample_weight,
+        fit_intercept,
+        n_classes,
+        *,
+        block_rows=None,
+        n_threads=None,
     ):
+        # numba is imported here, when a fit first needs it.
+        from sklearn_gd import _kernels
+
+        if not issparse(X):
+            X = np.ascontiguousarray(X)  # the kernels read rows
         super().__init__(X, sample_weight, fit_intercept, n_classes)
-        n_samples, n_features = X.shape
-        self._dense = not issparse(X)
-        self._pointwise = _sigmoid_pointwise if n_classes == 2 else _softmax_pointwise
-        if self._dense:
-            block_rows = max(1, block_bytes // (n_features * X.itemsize))
-        else:
-            block_rows = n_samples  # a sparse matvec reads X once already
-        block_rows = min(block_rows, n_samples)
-        # s_i y_i is the same every iteration; the softmax needs the indices;
-        # the binary y_i, 0 or 1, are kept as booleans (1 byte an example).
-        weighted = sample_weight * y if n_classes == 2 else y
-        y = y.astype(bool) if n_classes == 2 else y
-        self._blocks = []
-        for start in range(0, n_samples, block_rows):
-            rows = slice(start, min(start + block_rows, n_samples))
-            # Slices of a dense X are views; a single block is X itself.
-            X_b = X if rows.stop - rows.start == n_samples else X[rows]
-            target = (y[rows], weighted[rows])
-            self._blocks.append((X_b, target, sample_weight[rows]))
-        self._buffers = {}
-
-    def _buffer(self, n_candidates, n_rows):
-        """Return the buffer for z of a block, made once per fit.
-
-        It is shaped ``(n_candidates * n_outputs, n_rows)`` so that sums over
-        classes are fast; the first call has the most candidates, later calls
-        (fewer candidates still running) use its first rows.
-        """
-        n_z = n_candidates * self.n_outputs
-        buffers = self._buffers.get(n_rows)
-        if buffers is None or len(buffers[0]) < n_z:
-            # z itself, then scratch space for the pointwise step.
-            buffers = self._buffers[n_rows] = (
-                np.empty((n_z, n_rows), self.dtype),
-                np.empty((n_z, n_rows), self.dtype),
-                np.empty((n_z, n_rows), self.dtype),
-                np.empty((n_z, n_rows), self.dtype),
-                np.empty((n_z, n_rows), bool),
-            )
-        return [buffer[:n_z] for buffer in buffers]
+        self._kernels = _kernels
+        self._y = np.asarray(y).astype(np.intp)
+        self._s = np.ascontiguousarray(sample_weight, dtype=np.float64)
+        # A block holds about 32 KiB of X: rows of a CSR X hold nnz / m values.
+        row_values = X.nnz / max(1, X.shape[0]) if issparse(X) else X.shape[1]
+        self._block = block_rows or _kernels.block_rows(row_values, X.dtype.itemsize)
+        self._n_threads = n_threads
 
     def __call__(self, stack):
         """Compute J and its gradient of every candidate; see :class:`Evaluator`."""
@@ -482,30 +470,14 @@ class LogisticLoss(_InMemoryEvaluator):
             The gradients of ``cost_sums``. Sums over parts of the rows add
             up to the sums over all of them (how a Dask array is fitted).
         """
-        n_candidates, n_outputs, _ = stack.shape
+        n_candidates, n_outputs, n_dof = stack.shape
         W, b = split_params(stack, self.fit_intercept)
-        W = W.reshape(n_candidates * n_outputs, self.n_features)
-        grads = np.zeros_like(stack)
-        dW, db = split_params(grads, self.fit_intercept)
-        costs = np.zeros(n_candidates)
-        for X_b, target_b, s_b in self._blocks:
-            Z, *scratch = self._buffer(n_candidates, X_b.shape[0])
-            # Forward pass, Z[c * n_outputs + k, i] = z_ik of candidate c: X_b
-            # is read here...
-            if self._dense:
-                np.matmul(W, X_b.T, out=Z)
-            else:
-                Z[...] = (X_b @ W.T).T
-            Z_c = Z.reshape(n_candidates, n_outputs, -1)
-            if self.fit_intercept:
-                Z_c += b[:, :, None]
-            # Z now holds s_i dz_ik.
-            costs += self._pointwise(Z_c, target_b, s_b, scratch)
-            # ...and here again, while it is still in cache.
-            dW_b = Z @ X_b if self._dense else (X_b.T @ Z.T).T
-            dW += dW_b.reshape(n_candidates, n_outputs, -1)
-            if self.fit_intercept:
-                db += Z_c.sum(axis=-1)
+        W = np.ascontiguousarray(W.reshape(-1, self.n_features), dtype=self.dtype)
+        b = np.zeros(len(W)) if b is None else b.reshape(-1).astype(np.float64)
+        costs, dW = self._kernels.sums(
+            self._X, self._y, self._s, W, b, n_outputs, self._block, self._n_threads
+        )
+        grads = dW[:, :n_dof].astype(stack.dtype).reshape(stack.shape)
         return costs, grads
 
 
@@ -635,80 +607,6 @@ class NamespaceLogisticLoss(Evaluator):
             column = self._to_numpy(xp.sum(X * weights, axis=0)).astype(np.float64)
             gram = np.block([[gram, column[:, None]], [column[None, :], 1.0]])
         return lipschitz_from_gram(gram, self.n_classes, l2_reg)
-
-
-def _sigmoid_pointwise(Z, target, sample_weight, scratch):
-    """Turn the decision values of a block into ``s_i dz_i``; return the costs.
-
-    Parameters
-    ----------
-    Z : ndarray of shape (n_candidates, 1, n_rows)
-        Decision values ``z_i``, overwritten with ``s_i (a_i - y_i)``.
-    target : tuple of ndarray of shape (n_rows,)
-        The targets ``y_i`` (booleans) and the weighted targets ``s_i y_i``.
-    sample_weight : ndarray of shape (n_rows,)
-        Weights ``s_i``.
-    scratch : list of ndarray of shape (n_candidates, n_rows)
-        Three float buffers and one boolean buffer, overwritten: writing into
-        them instead of new arrays made this step 40% faster.
-
-    Returns
-    -------
-    costs : ndarray of shape (n_candidates,)
-        ``sum_i s_i L_i`` over the block, per candidate, summed in float64.
-    """
-    z = Z[:, 0]
-    y, sy = target
-    e, t, u, negative = scratch
-    # exp(-|z|) never overflows; softplus(z) = max(z, 0) + log1p(exp(-|z|)).
-    np.exp(np.negative(np.abs(z, out=e), out=e), out=e)
-    # L_i = max(z, 0) - y z + log1p(e), each example's loss formed on its own
-    # (max(z, 0) - y z is exact for y in {0, 1}) and summed in float64: large
-    # sums that cancel lost float32 data 1e-5 of the cost.
-    np.log1p(e, out=t)
-    t += np.maximum(z, 0.0, out=u)
-    t -= np.multiply(z, y, out=u)
-    costs = np.matmul(t, sample_weight, dtype=np.float64)
-    # a = 1 / (1 + e) where z >= 0 and e / (1 + e) where z < 0.
-    a = np.reciprocal(np.add(e, 1.0, out=t), out=t)
-    np.multiply(a, e, out=a, where=np.less(z, 0.0, out=negative))
-    np.multiply(a, sample_weight, out=z)
-    z -= sy
-    return costs
-
-
-def _softmax_pointwise(Z, target, sample_weight, scratch):
-    """Turn the decision values of a block into ``s_i dz_ik``; return the costs.
-
-    Parameters
-    ----------
-    Z : ndarray of shape (n_candidates, n_classes, n_rows)
-        Decision values ``z_ik``, overwritten with ``s_i (a_ik - [k = y_i])``.
-    target : tuple of ndarray of shape (n_rows,)
-        Class indices ``y_i``, twice (the binary step's shape of targets).
-    sample_weight : ndarray of shape (n_rows,)
-        Weights ``s_i``.
-    scratch : list of ndarray
-        Unused: the softmax works in place in ``Z``.
-
-    Returns
-    -------
-    costs : ndarray of shape (n_candidates,)
-        ``sum_i s_i L_i`` over the block, per candidate.
-    """
-    y = target[0]
-    rows = np.arange(len(y))
-    # Subtracting the largest z_ik keeps exp() from overflowing (log-sum-exp).
-    Z -= Z.max(axis=1, keepdims=True)
-    z_y = Z[:, y, rows]
-    np.exp(Z, out=Z)
-    sum_exp = Z.sum(axis=1)
-    # Each example's loss, summed in float64.
-    costs = np.matmul(np.log(sum_exp) - z_y, sample_weight, dtype=np.float64)
-    Z /= sum_exp[:, None, :]
-    Z[:, y, rows] -= 1.0
-    Z *= sample_weight
-    return costs
 
 
 def penalty_strengths(C, l1_ratio, weight_sum):

@@ -67,7 +67,7 @@ def make_evaluator(
     """Build the evaluator of Steps 1-3 that a fit on X would use.
 
     The one place the tests build an evaluator: ``y`` holds class indices,
-    ``opts`` (``block_bytes``) go to the NumPy evaluator itself.
+    ``opts`` (``block_rows``, ``n_threads``) go to the compiled NumPy evaluator.
     """
     y_index = y.astype(np.intp)  # NumPy or Dask
     if opts:

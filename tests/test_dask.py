@@ -280,42 +280,32 @@ def test_refit_on_dask_forgets_dataframe_column_names(synchronous):
     assert clf.n_features_in_ == 3
 
 
-def _blas_threads():
-    from threadpoolctl import threadpool_info
-
-    return max(
-        (
-            pool["num_threads"]
-            for pool in threadpool_info()
-            if pool["user_api"] == "blas"
-        ),
-        default=None,
-    )
-
-
 @pytest.mark.parametrize("scheduler", ["threads", "synchronous"])
-def test_threaded_scheduler_runs_one_blas_thread_per_task(monkeypatch, scheduler):
-    """Threads x BLAS threads would oversubscribe the cores (1.3x slower)."""
-    from sklearn_gd import _dask
+@pytest.mark.parametrize("chunk_rows", [50, 200])
+def test_chunk_tasks_run_the_kernel_on_one_thread(monkeypatch, scheduler, chunk_rows):
+    """Tasks x kernel threads would oversubscribe the cores."""
+    import numba
+
+    from sklearn_gd import _kernels
 
     seen = []
-    chunk_sums = _dask._chunk_sums
+    sums = _kernels.sums
 
-    def recording(*args):
-        seen.append(_blas_threads())
-        return chunk_sums(*args)
+    def recording(X, *args):
+        seen.append(_kernels.threads_for(X.size, args[-1]))
+        return sums(X, *args)
 
-    monkeypatch.setattr(_dask, "_chunk_sums", recording)
+    monkeypatch.setattr(_kernels, "sums", recording)
+    monkeypatch.setattr(_kernels, "_SERIAL_BELOW", 0)  # threads even on tiny data
     rng = np.random.default_rng(9)
     X, y, _ = _data(rng, 200, 3, 2)
-    outside = _blas_threads()
     with dask.config.set(scheduler=scheduler):
-        fit = GDLogisticClassifier(max_iter=3, tol=0).fit(*_chunked(50, X, y))
-    assert len(seen) == fit.n_passes_ * 4  # every pass over X, trials included
-    assert fit.n_passes_ >= 3
-    expected = 1 if scheduler == "threads" else outside
+        fit = GDLogisticClassifier(max_iter=3, tol=0).fit(*_chunked(chunk_rows, X, y))
+    n_chunks = 200 // chunk_rows
+    assert len(seen) == fit.n_passes_ * n_chunks  # every pass, trials included
+    # One chunk is one task: it may use numba's threads; several never do.
+    expected = numba.get_num_threads() if n_chunks == 1 else 1
     assert set(seen) == {expected}
-    assert _blas_threads() == outside  # restored after each evaluation
 
 
 def test_cv_search_refuses_dask_before_computing_anything(synchronous):

@@ -445,6 +445,19 @@ def test_float32_is_kept_and_close_to_float64(n_classes):
     assert np.all(np.diff(ad32.cost_history_) <= 100 * eps32 * ad32.cost_history_[0])
 
 
+def test_float32_fit_with_the_fixed_step_sees_no_false_cost_rise():
+    """The cost of a float32 fit is float64-accurate, so a step that lowers J
+    is never read as a rise (the binary cost was once a difference of large
+    float32 sums, 1e-5 off, and this fit warned "the cost rose")."""
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = GDLogisticClassifier(alpha="auto", C=1.0, max_iter=4000).fit(X, y)
+    assert fit.n_iter_ < 4000
+    assert np.all(np.diff(fit.cost_history_) < 0)
+
+
 def test_loop_solver_computes_float32_input_in_float64():
     rng = np.random.default_rng(20)
     X, y = make_data(rng)

@@ -35,9 +35,10 @@ def test_loop_equals_vectorized_at_any_parameters(
         loop = _loop.binary_loss_gradient
     else:
         loop = _loop.multinomial_loss_gradient
-    # A small block size makes the vectorized pass cross several blocks.
+    # Blocks of 5 rows: the kernel crosses blocks, and each block ends with a
+    # row outside its groups of four.
     vectorized = objective(
-        make_evaluator(X, y, sw, n_classes, fit_intercept, block_bytes=64)
+        make_evaluator(X, y, sw, n_classes, fit_intercept, block_rows=5)
     )
 
     cost_loop, grad_loop = loop(

@@ -1,0 +1,433 @@
+"""Steps 1-3 compiled with numba: one read of X per call, for every candidate.
+
+The vectorized evaluator of NumPy and SciPy data
+(:class:`sklearn_gd._loss.LogisticLoss`) calls these kernels. Each kernel
+walks the rows of X in small blocks that stay in the processor's cache: for a
+block, the forward pass ``z_i = W x_i + b`` of every candidate, then each
+example's cost and ``dz_i``, then ``dW += dz_i x_i^T`` while the rows are
+still in cache. X is read from memory once per call, and nothing of the size
+of X is allocated.
+
+The rows are split into as many contiguous parts as numba has threads
+(``numba.get_num_threads()``); each thread accumulates into its own gradient,
+and the parts are added at the end. Accumulators are float64 whatever X's
+dtype: a float32 X is read as float32 (half the bytes), its dot products are
+float32 as in BLAS's ``sgemv``, and everything after them is float64.
+
+This module imports numba: it is imported when a fit first needs it, not by
+``import sklearn_gd``. The kernels are compiled on their first call and
+cached on disk (``cache=True``); a later process loads them.
+"""
+
+import threading
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+# The kernels' sums may be reordered (SIMD lanes of a dot product, of a sum
+# over rows): results move at round-off, 1e-15 relative, which the tests
+# allow. error_model="numpy" drops Python's division-by-zero checks, whose
+# branches stop loops from being vectorized.
+_SUMS = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": True}
+# exp and log1p below must not be reordered (their range reduction relies on
+# the order of operations): every fast-math flag but "reassoc".
+_EXACT = {
+    "cache": True,
+    "error_model": "numpy",
+    "fastmath": {"nnan", "ninf", "nsz", "arcp", "contract", "afn"},
+}
+
+# Rows of a block: enough to amortise the pointwise step's loops, few enough
+# that the block's rows of X are still in L1/L2 cache when dW is accumulated.
+_BLOCK_BYTES = 2**15
+_MAX_BLOCK_ROWS = 256
+# Below this many values of X a call runs on one thread: starting the threads
+# costs more than it saves.
+_SERIAL_BELOW = 2**16
+
+# numba's default "workqueue" threading layer aborts the process if two
+# threads launch parallel kernels at once: a call that finds the lock taken
+# (another thread of this process is in a parallel kernel, e.g. Dask's
+# threaded scheduler or a threading joblib backend) runs serially instead.
+_PARALLEL_LOCK = threading.Lock()
+
+# exp and log: the C library's are one call per value (exp 4 ns, log1p 12 ns
+# here), the floor of an iteration on data in cache. These are written as
+# arithmetic that LLVM vectorizes over a block of rows (1.7 ns for both), to
+# within 1-2 units in the last place of the C library's (tested).
+_LN2_HI = 6.93147180369123816490e-01  # ln 2 with 32 trailing zero bits...
+_LN2_LO = 1.90821492927058770002e-10  # ...and the rest (Cody & Waite).
+_INV_LN2 = 1.44269504088896338700e00
+# 2**k for k = -1075 .. 0: the scale of exp's range reduction, as a lookup.
+_POW2 = np.array([2.0**k for k in range(-1075, 1)])
+
+
+@njit(**_EXACT)
+def exp_nonpositive(x):
+    """Return ``exp(x)`` for ``x <= 0``, in arithmetic that vectorizes.
+
+    ``x = k ln 2 + r`` with ``|r| <= ln 2 / 2``; ``exp(r)`` by its Taylor
+    polynomial of degree 13 (error below 1e-17), times ``2**k`` from a table.
+    """
+    x = max(x, -745.0)  # exp(-745) is the smallest subnormal float64
+    k = np.floor(x * _INV_LN2 + 0.5)
+    r = (x - k * _LN2_HI) - k * _LN2_LO
+    p = 1.6059043836821613e-10  # 1/13!
+    p = p * r + 2.08767569878681e-09  # 1/12!
+    p = p * r + 2.505210838544172e-08  # 1/11!
+    p = p * r + 2.755731922398589e-07  # 1/10!
+    p = p * r + 2.7557319223985893e-06  # 1/9!
+    p = p * r + 2.48015873015873e-05  # 1/8!
+    p = p * r + 0.0001984126984126984  # 1/7!
+    p = p * r + 0.001388888888888889  # 1/6!
+    p = p * r + 0.008333333333333333  # 1/5!
+    p = p * r + 0.041666666666666664  # 1/4!
+    p = p * r + 0.16666666666666666  # 1/3!
+    p = p * r + 0.5  # 1/2!
+    p = p * r + 1.0  # 1/1!
+    p = p * r + 1.0  # 1/0!
+    return p * _POW2[int(k) + 1075]
+
+
+@njit(**_EXACT)
+def log1p_unit(e):
+    """Return ``log(1 + e)`` for ``0 <= e <= 1``, in arithmetic that vectorizes.
+
+    ``log(1 + e) = 2 atanh(t)``, ``t = e / (2 + e) <= 1/3``: its odd series to
+    ``t**31`` (error below 2e-16); ``t`` keeps the relative precision of a
+    tiny ``e``, which ``log(1 + e)`` would lose.
+    """
+    t = e / (2.0 + e)
+    t2 = t * t
+    p = 1.0 / 31
+    p = p * t2 + 1.0 / 29
+    p = p * t2 + 1.0 / 27
+    p = p * t2 + 1.0 / 25
+    p = p * t2 + 1.0 / 23
+    p = p * t2 + 1.0 / 21
+    p = p * t2 + 1.0 / 19
+    p = p * t2 + 1.0 / 17
+    p = p * t2 + 1.0 / 15
+    p = p * t2 + 1.0 / 13
+    p = p * t2 + 1.0 / 11
+    p = p * t2 + 1.0 / 9
+    p = p * t2 + 1.0 / 7
+    p = p * t2 + 1.0 / 5
+    p = p * t2 + 1.0 / 3
+    p = p * t2 + 1.0 / 1
+    return 2.0 * t * p
+
+
+@njit(**_EXACT)
+def log_at_least_one(u, n_doublings):
+    """Return ``log(u)`` for ``1 <= u < 2**n_doublings``, vectorizably.
+
+    ``u = 2**k m`` with ``1 <= m < 2``, ``k`` counted by comparisons.
+    """
+    k = 0
+    threshold = 2.0
+    for _ in range(1, n_doublings):
+        k += u >= threshold
+        threshold *= 2.0
+    m = u * _POW2[1075 - k]
+    return k * _LN2_HI + (k * _LN2_LO + log1p_unit(m - 1.0))
+
+
+@njit(**_SUMS)
+def _sigmoid_pointwise(Z, n_rows, y, s, first):
+    """Turn a block's decision values into ``s_i dz_i``; return the costs.
+
+    ``Z[c, r]`` is ``z_i`` of candidate ``c`` for row ``r`` of the block,
+    ``y`` the block's targets (0 or 1), ``s`` its weights. Each example's loss
+    is formed on its own, in its stable form, before it is added: never a
+    difference of large sums.
+    """
+    n_candidates = Z.shape[0]
+    costs = np.zeros(n_candidates)
+    for c in range(n_candidates):
+        cost = 0.0
+        for r in range(n_rows):
+            z = Z[c, r]
+            # softplus(z) = max(z, 0) + log1p(exp(-|z|)): exp never overflows;
+            # max(z, 0) - y z is exact for y in {0, 1}.
+            e = exp_nonpositive(-abs(z))
+            cost += s[first + r] * (max(z, 0.0) - y[first + r] * z + log1p_unit(e))
+            # sigmoid(z) = 1 / (1 + e) for z >= 0, e / (1 + e) for z < 0.
+            a = (1.0 if z >= 0.0 else e) / (1.0 + e)
+            Z[c, r] = s[first + r] * (a - y[first + r])
+        costs[c] = cost
+    return costs
+
+
+@njit(**_SUMS)
+def _softmax_pointwise(Z, n_rows, y, s, first, n_classes, n_doublings):
+    """Turn a block's ``z_ik`` into ``s_i dz_ik``; return the costs.
+
+    ``Z[c * n_classes + k, r]`` is ``z_ik`` of candidate ``c`` for row ``r``
+    of the block; ``y`` holds class indices. ``L_i = log sum_k exp(z_ik) -
+    z_iy``, with the largest ``z_ik`` subtracted first (log-sum-exp), so that
+    exp() never overflows.
+    """
+    n_candidates = Z.shape[0] // n_classes
+    costs = np.zeros(n_candidates)
+    largest = np.empty(n_rows)
+    scale = np.empty(n_rows)
+    for c in range(n_candidates):
+        z_0 = c * n_classes  # this candidate's first row of Z
+        for r in range(n_rows):
+            largest[r] = Z[z_0, r]
+        for k in range(1, n_classes):
+            for r in range(n_rows):
+                largest[r] = max(largest[r], Z[z_0 + k, r])
+        cost = 0.0
+        for r in range(n_rows):
+            i = first + r
+            cost -= s[i] * (Z[z_0 + y[i], r] - largest[r])
+            scale[r] = 0.0
+        for k in range(n_classes):
+            for r in range(n_rows):
+                e = exp_nonpositive(Z[z_0 + k, r] - largest[r])
+                Z[z_0 + k, r] = e
+                scale[r] += e
+        for r in range(n_rows):
+            i = first + r
+            cost += s[i] * log_at_least_one(scale[r], n_doublings)
+            scale[r] = s[i] / scale[r]
+        for k in range(n_classes):
+            for r in range(n_rows):
+                Z[z_0 + k, r] *= scale[r]
+        for r in range(n_rows):
+            i = first + r
+            Z[z_0 + y[i], r] -= s[i]
+        costs[c] = cost
+    return costs
+
+
+@njit(**_SUMS)
+def _pointwise(Z, n_rows, y, s, first, n_outputs):
+    """Run the sigmoid's or the softmax's pointwise step on a block."""
+    if n_outputs == 1:
+        return _sigmoid_pointwise(Z, n_rows, y, s, first)
+    # sum_k exp(z_ik - max_k z_ik) lies in [1, n_classes].
+    n_doublings = 1
+    while 2**n_doublings <= n_outputs:
+        n_doublings += 1
+    return _softmax_pointwise(Z, n_rows, y, s, first, n_outputs, n_doublings + 1)
+
+
+@njit(**_SUMS)
+def _dense_rows(X, y, s, W, b, n_outputs, block, start, stop, dW, costs):
+    """Accumulate rows ``start:stop`` of a dense X into ``dW`` and ``costs``.
+
+    ``W`` has X's dtype, shape ``(n_z, n_features)`` with ``n_z = n_candidates
+    * n_outputs``; ``dW`` is float64 of shape ``(n_z, n_features + 1)``, its
+    last column the intercepts' gradients.
+    """
+    n_features = X.shape[1]
+    n_z = W.shape[0]
+    Z = np.empty((n_z, block))
+    for first in range(start, stop, block):
+        last = min(first + block, stop)
+        # Forward pass: X's rows are read from memory here, four at a time:
+        # four independent sums hide the latency of each, and each value of
+        # W loaded serves four rows.
+        four = first + (last - first) // 4 * 4
+        for i in range(first, four, 4):
+            r = i - first
+            for p in range(n_z):
+                z0 = X[i, 0] * W[p, 0]
+                z1 = X[i + 1, 0] * W[p, 0]
+                z2 = X[i + 2, 0] * W[p, 0]
+                z3 = X[i + 3, 0] * W[p, 0]
+                for j in range(1, n_features):
+                    z0 += X[i, j] * W[p, j]
+                    z1 += X[i + 1, j] * W[p, j]
+                    z2 += X[i + 2, j] * W[p, j]
+                    z3 += X[i + 3, j] * W[p, j]
+                Z[p, r] = z0 + b[p]
+                Z[p, r + 1] = z1 + b[p]
+                Z[p, r + 2] = z2 + b[p]
+                Z[p, r + 3] = z3 + b[p]
+        for i in range(four, last):
+            for p in range(n_z):
+                z = X[i, 0] * W[p, 0]
+                for j in range(1, n_features):
+                    z += X[i, j] * W[p, j]
+                Z[p, i - first] = z + b[p]
+        costs += _pointwise(Z, last - first, y, s, first, n_outputs)
+        # ...and read again here, from cache, four rows for each load and
+        # store of dW.
+        for i in range(first, four, 4):
+            r = i - first
+            for p in range(n_z):
+                dz0 = Z[p, r]
+                dz1 = Z[p, r + 1]
+                dz2 = Z[p, r + 2]
+                dz3 = Z[p, r + 3]
+                for j in range(n_features):
+                    dW[p, j] += (
+                        dz0 * X[i, j]
+                        + dz1 * X[i + 1, j]
+                        + dz2 * X[i + 2, j]
+                        + dz3 * X[i + 3, j]
+                    )
+                dW[p, n_features] += dz0 + dz1 + dz2 + dz3
+        for i in range(four, last):
+            for p in range(n_z):
+                dz = Z[p, i - first]
+                for j in range(n_features):
+                    dW[p, j] += dz * X[i, j]
+                dW[p, n_features] += dz
+
+
+@njit(**_SUMS)
+def _csr_rows(
+    data, indices, indptr, y, s, W, b, n_outputs, block, start, stop, dW, costs
+):
+    """Accumulate rows ``start:stop`` of a CSR X; see :func:`_dense_rows`."""
+    n_features = W.shape[1]
+    n_z = W.shape[0]
+    Z = np.empty((n_z, block))
+    for first in range(start, stop, block):
+        last = min(first + block, stop)
+        for i in range(first, last):
+            for p in range(n_z):
+                z = 0.0
+                for k in range(indptr[i], indptr[i + 1]):
+                    z += data[k] * W[p, indices[k]]
+                Z[p, i - first] = z + b[p]
+        costs += _pointwise(Z, last - first, y, s, first, n_outputs)
+        for i in range(first, last):
+            for p in range(n_z):
+                dz = Z[p, i - first]
+                for k in range(indptr[i], indptr[i + 1]):
+                    dW[p, indices[k]] += dz * data[k]
+                dW[p, n_features] += dz
+
+
+@njit(parallel=True, **_SUMS)
+def _dense_parts(X, y, s, W, b, n_outputs, block, dW, costs):
+    """Run :func:`_dense_rows` on ``len(dW)`` parts of the rows, in threads."""
+    n_parts = len(dW)
+    for t in prange(n_parts):
+        start, stop = t * len(X) // n_parts, (t + 1) * len(X) // n_parts
+        _dense_rows(X, y, s, W, b, n_outputs, block, start, stop, dW[t], costs[t])
+
+
+@njit(parallel=True, **_SUMS)
+def _csr_parts(data, indices, indptr, y, s, W, b, n_outputs, block, dW, costs):
+    """Run :func:`_csr_rows` on ``len(dW)`` parts of the rows, in threads."""
+    n_parts, n_samples = len(dW), len(indptr) - 1
+    for t in prange(n_parts):
+        start, stop = t * n_samples // n_parts, (t + 1) * n_samples // n_parts
+        _csr_rows(
+            data, indices, indptr, y, s, W, b, n_outputs, block, start, stop,
+            dW[t], costs[t],
+        )  # fmt: skip
+
+
+def block_rows(row_values, itemsize):
+    """Return how many rows of X a block holds: about 32 KiB of them.
+
+    Parameters
+    ----------
+    row_values : float
+        Values stored per row of X: its number of columns, or for a CSR X
+        its number of stored values over its number of rows.
+    itemsize : int
+        Bytes per value of X.
+
+    Returns
+    -------
+    block : int
+        Between 4 and 256.
+    """
+    rows = _BLOCK_BYTES // max(row_values * itemsize, 1)
+    return int(max(4, min(_MAX_BLOCK_ROWS, rows)))
+
+
+def sums(X, y, sample_weight, W, b, n_outputs, block, n_threads=None):
+    """Compute the accumulators of Steps 1-3 for a stack of candidates.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features) or CSR matrix
+        Training data, float32 or float64; a dense X must be C-contiguous.
+    y : ndarray of shape (n_samples,)
+        Class indices, ``intp`` (0 or 1 for two classes).
+    sample_weight : ndarray of shape (n_samples,)
+        Weights ``s_i``, float64.
+    W : ndarray of shape (n_candidates * n_outputs, n_features)
+        The weights of every output of every candidate, X's dtype, C-contiguous.
+    b : ndarray of shape (n_candidates * n_outputs,)
+        Their intercepts, float64 (zeros without an intercept).
+    n_outputs : int
+        1 (sigmoid) or the number of classes (softmax).
+    block : int
+        Rows per block (:func:`block_rows`).
+    n_threads : int or None, default=None
+        Parts the rows are split into, one thread each; None: numba's
+        number of threads, or 1 for small data (:func:`threads_for`).
+
+    Returns
+    -------
+    cost_sums : ndarray of shape (n_candidates,)
+        ``sum_i s_i L_i`` of each candidate, float64.
+    grad_sums : ndarray of shape (n_candidates * n_outputs, n_features + 1)
+        ``sum_i s_i dz_i x_i`` and, last column, ``sum_i s_i dz_i``, float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd import _kernels
+    >>> X = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    >>> y, s = np.array([1, 0]), np.ones(2)
+    >>> costs, grads = _kernels.sums(X, y, s, np.zeros((1, 2)), np.zeros(1), 1, 4)
+    >>> costs / 2  # ln 2
+    array([0.69314718])
+    >>> grads / 2
+    array([[-0.5  , -0.375,  0.   ]])
+    """
+    sparse = not isinstance(X, np.ndarray)
+    n_parts = threads_for(X.nnz if sparse else X.size, n_threads)
+    # One accumulator per part of the rows, added up at the end.
+    dW = np.zeros((n_parts, len(W), W.shape[1] + 1))
+    costs = np.zeros((n_parts, len(W) // n_outputs))
+    arrays = (X.data, X.indices, X.indptr) if sparse else (X,)
+    args = (*arrays, y, sample_weight, W, b, n_outputs, block)
+    if n_parts > 1 and _PARALLEL_LOCK.acquire(blocking=False):
+        try:
+            (_csr_parts if sparse else _dense_parts)(*args, dW, costs)
+        finally:
+            _PARALLEL_LOCK.release()
+    else:
+        # On this thread, one part after the other: the same sums.
+        rows = _csr_rows if sparse else _dense_rows
+        for t in range(n_parts):
+            n_samples = X.shape[0]
+            start, stop = t * n_samples // n_parts, (t + 1) * n_samples // n_parts
+            rows(*args, start, stop, dW[t], costs[t])
+    return costs.sum(axis=0), dW.sum(axis=0)
+
+
+def threads_for(n_values, n_threads=None):
+    """Return how many threads a call over ``n_values`` values of X uses.
+
+    Parameters
+    ----------
+    n_values : int
+        Stored values of X (``n_samples * n_features``, or ``nnz``).
+    n_threads : int or None, default=None
+        The number asked for; None: numba's (``numba.get_num_threads()``,
+        which ``NUMBA_NUM_THREADS`` and ``numba.set_num_threads`` set), or 1
+        below 65,536 values, where starting threads costs more than it saves.
+
+    Returns
+    -------
+    n_threads : int
+        At least 1.
+    """
+    if n_threads is not None:
+        return max(1, n_threads)
+    return 1 if n_values < _SERIAL_BELOW else numba.get_num_threads()
