@@ -25,11 +25,16 @@ def test_quick_benchmark_run_writes_every_section(bench, tmp_path, capsys):
         "memory",
         "scaling",
         "grid_search",
+        "demo",
+        "startup",
     ):
         assert saved[section], section
         assert saved[section] == json.loads(json.dumps(results[section]))
     assert all(row["ratio_to_X@w"] > 0 for row in saved["roofline"])
     assert all(row["peak_over_X"] > 1 for row in saved["memory"])
+    assert saved["demo"][0]["speedup"] > 0
+    startup = saved["startup"][0]
+    assert min(startup["import_sklearn_gd_s"], startup["second_fit_s"]) > 0
     methods = {row["method"] for row in saved["time_to_solution"]}
     assert "lbfgs (LogisticRegression)" in methods
     table = (tmp_path / "results.md").read_text()

@@ -303,8 +303,10 @@ def test_chunk_tasks_run_the_kernel_on_one_thread(monkeypatch, scheduler, chunk_
         fit = GDLogisticClassifier(max_iter=3, tol=0).fit(*_chunked(chunk_rows, X, y))
     n_chunks = 200 // chunk_rows
     assert len(seen) == fit.n_passes_ * n_chunks  # every pass, trials included
-    # One chunk is one task: it may use numba's threads; several never do.
-    expected = numba.get_num_threads() if n_chunks == 1 else 1
+    # Tasks that run at once each run on one thread; one task at a time
+    # (one chunk, or the synchronous scheduler) may use numba's threads.
+    at_once = n_chunks > 1 and scheduler == "threads"
+    expected = 1 if at_once else numba.get_num_threads()
     assert set(seen) == {expected}
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import sklearn
+import sklearn.datasets
 from packaging.version import Version
 from sklearn.exceptions import ConvergenceWarning
 
@@ -55,3 +56,61 @@ def test_readme_code_runs(capsys, monkeypatch, tmp_path):
     restored = namespace["model"]
     X = namespace["X"]
     assert (restored.predict(X) == namespace["search"].predict(X)).all()
+
+
+def _rst_snippets(path):
+    """The Python snippets of an rst page: code-blocks and ``::`` literal blocks."""
+    text = path.read_text()
+    pattern = r"(?:\.\. code-block:: python|::)\n\n((?:(?:    .*)?\n)+)"
+    blocks = []
+    for block in re.findall(pattern, text):
+        code = "\n".join(line[4:] for line in block.splitlines())
+        if "import" in code or "sklearn_gd" in code or "=" in code:
+            blocks.append(code)
+    return blocks
+
+
+def test_docs_snippets_run_quietly(monkeypatch, tmp_path):
+    """Every Python snippet of the docs pages runs, and warns nothing."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    monkeypatch.chdir(tmp_path)
+    pages = {
+        path.name: _rst_snippets(path) for path in sorted((ROOT / "docs").glob("*.rst"))
+    }
+    assert len(pages["index.rst"]) == 1
+    assert len(pages["getting_started.rst"]) == 1
+    # scaling.rst: a Dask fit, a cluster, GridSearchCV on it, a GPU fit.
+    assert len(pages["scaling.rst"]) == 4
+    X, y = sklearn.datasets.make_classification(400, 5, random_state=0)
+    namespace = {"X_numpy": X, "y_numpy": y, "X": X, "y": y}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # what a user runs first runs quietly
+        for name in ("index.rst", "getting_started.rst"):
+            for block in pages[name]:
+                exec(compile(block, name, "exec"), dict(namespace))
+        dask_fit, cluster, search, gpu = pages["scaling.rst"]
+        pytest.importorskip("distributed")
+        scope = dict(namespace)
+        exec(compile(dask_fit, "scaling.rst", "exec"), scope)
+        scope["X_dask"], scope["y_dask"] = scope["X"], y
+        exec(compile(cluster, "scaling.rst", "exec"), scope)
+        try:
+            exec(compile(search, "scaling.rst", "exec"), scope)
+        finally:
+            scope["client"].close()
+            scope["cluster"].close()
+    assert scope["search"].best_params_["alpha"] in (0.003, 0.03, 0.3)
+
+
+def test_docs_gpu_snippet_runs_quietly(monkeypatch):
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("the GPU snippet needs CUDA (test_array_api runs it on the CPU)")
+    gpu = _rst_snippets(ROOT / "docs" / "scaling.rst")[3]
+    monkeypatch.setenv("SCIPY_ARRAY_API", "1")
+    X, y = sklearn.datasets.make_classification(400, 5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exec(compile(gpu, "scaling.rst", "exec"), {"X_numpy": X, "y_numpy": y})
