@@ -105,6 +105,17 @@ def _prefetch(typingctx, array, i, j):
     return types.void(array, i, j), codegen
 
 
+def _no_prefetch(array, i, j):
+    """Do nothing: a prefetch of the kernels run as Python."""
+
+
+if numba.config.DISABLE_JIT:
+    # NUMBA_DISABLE_JIT=1 runs the kernels as the Python they are written in
+    # (to debug them, or to measure their coverage); an intrinsic has no
+    # Python form.
+    _prefetch = _no_prefetch
+
+
 @njit(**_EXACT)
 def exp_nonpositive(x):
     """Return ``exp(x)`` for ``x <= 0``, in arithmetic that vectorizes.

@@ -222,3 +222,33 @@ def test_results_do_not_depend_on_where_the_arrays_lie(n_classes):
         results.add((costs.tobytes(), grads.tobytes()))
         del padding
     assert len(results) == 1
+
+
+def test_the_kernels_run_as_python_give_the_compiled_results(monkeypatch):
+    # numba compiles the functions' Python source; run as Python (numba's
+    # NUMBA_DISABLE_JIT), the same source must give the same sums. This is
+    # also how the kernels' lines are seen by coverage.
+    import importlib.util
+
+    monkeypatch.setattr(numba.config, "DISABLE_JIT", True)
+    spec = importlib.util.spec_from_file_location("as_python", _kernels.__file__)
+    as_python = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(as_python)
+    assert as_python._prefetch is as_python._no_prefetch
+    as_python._no_prefetch(None, 0, 0)
+    rng = np.random.default_rng(6)
+    for n_outputs, n_classes in ((1, 2), (3, 3)):
+        # 41 rows: parts long enough for the rows asked 16 ahead.
+        X = rng.normal(size=(41, 3))
+        y = rng.integers(n_classes, size=41)
+        sw = rng.uniform(size=41)
+        W = rng.normal(size=(2 * n_outputs, 3))
+        b = rng.normal(size=2 * n_outputs)
+        for data in (X, sparse.csr_matrix(X)):
+            for n_threads in (1, 2):
+                args = (data, y, sw, W, b, n_outputs, 4, n_threads)
+                for got, expected in zip(
+                    as_python.sums(*args), _kernels.sums(*args), strict=True
+                ):
+                    assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
+    assert as_python.threads_for(10**7) == numba.get_num_threads()

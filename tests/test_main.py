@@ -46,6 +46,17 @@ def test_main_prints_the_table_and_saves_the_curves(capsys, monkeypatch, tmp_pat
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.parametrize("seconds", [0.05, 4.2])
+def test_main_says_when_it_compiled_the_kernels(capsys, monkeypatch, tmp_path, seconds):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sklearn_gd.__main__.run_demo", _fake_rows)
+    monkeypatch.setattr("sklearn_gd.__main__.compile_kernels", lambda: seconds)
+    main()
+    out = capsys.readouterr().out
+    said = "compiled the vectorized solver's kernels in 4.2 s" in out
+    assert said == (seconds > 1.0)
+
+
 def test_demo_curves_are_both_solvers_histories(tmp_path):
     rows = _fake_rows()
     rows[1]["cost_history"] = [0.7, 0.3]
