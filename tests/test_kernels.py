@@ -1,5 +1,6 @@
 """The compiled kernels: their exp and log, threads, blocks, layouts, dtypes."""
 
+import math
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,12 @@ def _ulps(got, expected):
     return np.abs(got - expected) / np.spacing(np.abs(expected))
 
 
+def _c_library(function, x):
+    """The C library's function at each value (NumPy's own SIMD exp, as of
+    NumPy 1.24, is itself a unit in the last place away from it)."""
+    return np.array([function(value) for value in x])
+
+
 def test_exp_is_within_one_ulp_of_the_c_library():
     rng = np.random.default_rng(0)
     x = np.concatenate(
@@ -39,7 +46,8 @@ def test_exp_is_within_one_ulp_of_the_c_library():
             [0.0, -1e-300, -np.log(2) / 2, -np.log(2)],
         ]
     )
-    assert _ulps(_apply(_kernels.exp_nonpositive, x), np.exp(x)).max() <= 1
+    expected = _c_library(math.exp, x)
+    assert _ulps(_apply(_kernels.exp_nonpositive, x), expected).max() <= 1
     # Below -708 the results are subnormal, then zero: absolute error.
     tiny = np.linspace(-800.0, -708.0, 10_001)
     assert_allclose(_apply(_kernels.exp_nonpositive, tiny), np.exp(tiny), atol=1e-323)
@@ -50,11 +58,11 @@ def test_log1p_and_log_are_within_two_ulps_of_the_c_library():
     e = np.concatenate(
         [np.linspace(0.0, 1.0, 100_001)[1:], np.exp(-rng.uniform(0, 700, 100_000))]
     )
-    assert _ulps(_apply(_kernels.log1p_unit, e), np.log1p(e)).max() <= 2
+    assert _ulps(_apply(_kernels.log1p_unit, e), _c_library(math.log1p, e)).max() <= 2
     assert _apply(_kernels.log1p_unit, np.zeros(1))[0] == 0.0
     u = np.concatenate([np.linspace(1.0, 1000.0, 100_001), rng.uniform(1, 2, 1000)])
     got = _apply(_kernels.log_at_least_one, u, 11)  # u < 2**11
-    assert_allclose(got, np.log(u), rtol=4e-16, atol=4e-16)
+    assert_allclose(got, _c_library(math.log, u), rtol=4e-16, atol=4e-16)
 
 
 def _stack(rng, n_candidates, n_outputs, n_dof):
