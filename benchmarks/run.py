@@ -30,6 +30,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_gd import GDLogisticClassifier, GDLogisticClassifierCV, _loop, _loss
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# Rounds of ratio_in_rounds and the pause before each timing; --quick (a
+# smoke run, not a measurement) sets one round and no pause.
+ROUNDS, PAUSE_S = 5, 0.3
 
 
 def median_time(func, repeat, warm_up=True):
@@ -44,7 +47,7 @@ def median_time(func, repeat, warm_up=True):
     return float(np.median(times))
 
 
-def ratio_in_rounds(first, second, repeat, rounds=5):
+def ratio_in_rounds(first, second, repeat):
     """Median over rounds of ``median_time(first) / median_time(second)``.
 
     Each round times both, one after the other, so that both see the same
@@ -59,10 +62,10 @@ def ratio_in_rounds(first, second, repeat, rounds=5):
         The median ratio and the medians of each one's times.
     """
     pairs = []
-    for _ in range(rounds):
-        time.sleep(0.3)
+    for _ in range(ROUNDS):
+        time.sleep(PAUSE_S)
         t_first = median_time(first, repeat)
-        time.sleep(0.3)
+        time.sleep(PAUSE_S)
         pairs.append((t_first, median_time(second, repeat)))
     a, b = np.array(pairs).T
     return float(np.median(a / b)), float(np.median(a)), float(np.median(b))
@@ -554,6 +557,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     quick = args.quick
     repeat = 3 if quick else 7
+    global ROUNDS, PAUSE_S
+    ROUNDS, PAUSE_S = (1, 0.0) if quick else (5, 0.3)
 
     if quick:
         roofline_sizes = [(2000, 10)]
