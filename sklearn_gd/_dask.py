@@ -108,7 +108,7 @@ class DaskData(DataKind):
         import dask.array as da
 
         # The distinct labels are checked and sorted as a NumPy y's are.
-        classes, _ = encode_labels(np.asarray(da.unique(y).compute()))
+        classes, _ = encode_labels(np.asarray(_compute(da.unique(y))))
         return classes, y.map_blocks(_index_in, classes, dtype=np.intp).persist()
 
     def class_counts(self, y_index, sample_weight, n_classes):
@@ -116,7 +116,7 @@ class DaskData(DataKind):
         import dask.array as da
 
         counts = da.bincount(y_index, weights=sample_weight, minlength=n_classes)
-        return np.asarray(counts.compute())
+        return np.asarray(_compute(counts))
 
     def per_example(self, values, y_index):
         """Look up ``values[y_index]`` chunk by chunk."""
@@ -135,22 +135,129 @@ class DaskData(DataKind):
         y = binary_target(y_index, n_classes, X.dtype)
         return DaskLogisticLoss(X, y, sample_weight, fit_intercept, n_classes)
 
-    def check_searchable(self):
-        """Refuse the search over alpha, which runs on data in memory.
+    # A search stacks every fold's candidates: one graph per iteration.
+    stacks_folds = True
 
-        Raises
-        ------
-        ValueError
-            Always, before anything of X is computed: the search would load
-            X into this process.
+    def folds_evaluator(
+        self, X, y_index, sample_weight, trains, factors, n_classes, fit_intercept
+    ):
+        """Build the evaluator of every training fold: rows left out weigh zero.
+
+        Parameters
+        ----------
+        X : dask.array.Array of shape (n_samples, n_features)
+            All the training data, validated and persisted.
+        y_index : dask.array.Array of shape (n_samples,)
+            Class indices.
+        sample_weight : dask.array.Array of shape (n_samples,)
+            Weights of the examples.
+        trains : list of ndarray of int
+            The training rows of each fold.
+        factors : ndarray of shape (n_folds, n_classes)
+            Each fold's class weights.
+        n_classes : int
+            Number of classes.
+        fit_intercept : bool
+            Whether an intercept is fitted.
+
+        Returns
+        -------
+        evaluator : DaskLogisticLoss
+            Its ``weight_sums`` has one entry per fold; a call takes the fold
+            of each candidate.
         """
-        raise ValueError(
-            "GDLogisticClassifierCV does not search on Dask arrays yet: it would "
-            "load X into this process. Fit GDLogisticClassifier in a GridSearchCV "
-            "on joblib's Dask backend, or compute X first (X.compute())."
-        )
+        import dask.array as da
 
-    splittable = take = to_numpy = check_searchable
+        in_train = np.zeros((X.shape[0], len(trains)), dtype=bool)
+        for fold, train in enumerate(trains):
+            in_train[train, fold] = True
+        # One byte per example and fold goes to the workers, once.
+        in_train = da.from_array(in_train, chunks=(X.chunks[0], len(trains)))
+        weights = da.map_blocks(
+            _fold_weights,
+            in_train,
+            sample_weight[:, None],
+            y_index[:, None],
+            factors,
+            dtype=X.dtype,
+        )
+        y = binary_target(y_index, n_classes, X.dtype)
+        return DaskLogisticLoss(X, y, weights, fit_intercept, n_classes)
+
+    def score_folds(self, search, X, y, sample_weight, tests, models, factors):
+        """Score every fold's candidates on its test rows, where the rows live.
+
+        Accuracy (the default, weighted as the NumPy search weighs it) and
+        ``'neg_log_loss'`` are sums over the examples: each chunk adds up
+        its test rows' terms for every candidate, in one graph, and only the
+        sums travel. Any other scorer gets each candidate's test rows as a
+        lazy Dask array: its predictions (one per example) come to this
+        process.
+
+        Parameters
+        ----------
+        search : GDLogisticClassifierCV
+            The search (its ``scoring``).
+        X, y, sample_weight : dask.array.Array
+            All the data, validated and persisted.
+        tests : list of ndarray of int
+            The test rows of each fold.
+        models : list of list of GDLogisticClassifier or None
+            Each fold's fitted candidates; None where one diverged.
+        factors : ndarray of shape (n_folds, n_classes)
+            Each training fold's class weights.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_folds, n_grid)
+            NaN where a candidate diverged.
+        """
+        import dask
+        import dask.array as da
+        from sklearn.metrics import check_scoring
+
+        if search.scoring not in _SUMMED_SCORES:
+            scorer = check_scoring(search, search.scoring)
+            labels = self.to_numpy(y)
+            return np.array(
+                [
+                    [
+                        np.nan if m is None else float(scorer(m, X[t], labels[t]))
+                        for m in fold_models
+                    ]
+                    for t, fold_models in zip(tests, models, strict=True)
+                ]
+            )
+        in_test = np.zeros((X.shape[0], len(tests)), dtype=bool)
+        for fold, test in enumerate(tests):
+            in_test[test, fold] = True
+        in_test = da.from_array(in_test, chunks=(X.chunks[0], len(tests)))
+        delayed = dask.delayed
+        parts = [
+            delayed(_chunk_scores)(X_c, y_c, s_c, t_c, models, factors, search.scoring)
+            for X_c, y_c, s_c, t_c in zip(
+                *(a.to_delayed().ravel() for a in (X, y, sample_weight, in_test)),
+                strict=True,
+            )
+        ]
+        sums, totals = _compute(delayed(_add_pairs)(parts))
+        diverged = np.array([[m is None for m in fold] for fold in models])
+        return np.where(diverged, np.nan, sums / np.where(diverged, 1.0, totals))
+
+    def splittable(self, X, y):
+        """Return a stand-in for X and the labels, which a splitter reads.
+
+        The labels (one per example) come to this process, once; X does not.
+        """
+        return np.zeros((X.shape[0], 1)), self.to_numpy(y)
+
+    def take(self, array, rows):
+        """Return the given rows of a Dask array, lazily."""
+        return array[rows]
+
+    def to_numpy(self, array):
+        """Compute a Dask array of one value per example into this process."""
+        return np.asarray(_compute(array))
 
     def map_rows(self, predict, X, n_columns, dtype):
         """Apply a prediction to each chunk of rows of X, lazily.
@@ -200,12 +307,59 @@ def _aligned(X, y, sample_weight):
     return X, y, sample_weight
 
 
+class WorkerLostError(RuntimeError):
+    """A Dask worker died and took data with it that Dask cannot recompute."""
+
+
+def _compute(*collections):
+    """Compute Dask collections; say clearly when a lost worker stopped it.
+
+    When a worker dies, the scheduler reruns the tasks of what it held
+    (chunks loaded by tasks: ``from_array``, ``from_zarr``, ``da.random``,
+    ...). Data scattered from a client have no task to rerun: Dask cancels
+    what needs them (or gives up on tasks that killed workers three times),
+    and this says so.
+
+    Returns
+    -------
+    result : object or tuple
+        The one result, or a tuple of them.
+    """
+    import dask
+
+    try:
+        results = dask.compute(*collections)
+    except BaseException as error:
+        if not _is_worker_loss(error):
+            raise
+        raise WorkerLostError(
+            "A Dask worker was lost during the fit, with data that Dask cannot "
+            f"recompute ({type(error).__name__}: {error}). The estimator keeps "
+            "the state it had before this fit. Build X from tasks Dask can rerun "
+            "(dask.array.from_array, from_zarr, from_npy_stack, da.random) "
+            "rather than from scattered data, or fit again once the cluster has "
+            "its workers back."
+        ) from error
+    return results[0] if len(collections) == 1 else results
+
+
+def _is_worker_loss(error):
+    """Tell whether an error is Dask's for a lost worker or lost data."""
+    import asyncio
+    import concurrent.futures
+
+    distributed = sys.modules.get("distributed")
+    killed = (distributed.KilledWorker,) if distributed is not None else ()
+    return isinstance(
+        error, (asyncio.CancelledError, concurrent.futures.CancelledError, *killed)
+    )
+
+
 def _check_finite(X, sample_weight):
     """Refuse NaN or infinite values and negative weights, in one pass."""
-    import dask
     import dask.array as da
 
-    finite, finite_weights, negative = dask.compute(
+    finite, finite_weights, negative = _compute(
         da.isfinite(X).all(),
         da.isfinite(sample_weight).all(),
         (sample_weight < 0).any(),
@@ -231,6 +385,66 @@ def _as_rows(values, row_chunks, name):
     return values.rechunk((row_chunks,))
 
 
+def _fold_weights(in_train, sample_weight, y_index, factors):
+    """Each fold's weights of a chunk's rows: zero outside its training rows.
+
+    The product is the one :func:`sklearn_gd._problem.build_problem` forms
+    on the fold's rows, so the weights are the same numbers.
+    """
+    weights = sample_weight * factors.astype(sample_weight.dtype).T[y_index[:, 0]]
+    return np.where(in_train, weights, 0).astype(sample_weight.dtype)
+
+
+def _accuracy_sum(model, X, y, weights):
+    """Sum of the weights of the examples the model classifies right."""
+    from sklearn.metrics import accuracy_score
+
+    return accuracy_score(y, model.predict(X), normalize=False, sample_weight=weights)
+
+
+def _neg_log_loss_sum(model, X, y, weights):
+    """Minus the summed log-loss, computed as the ``'neg_log_loss'`` scorer does."""
+    from sklearn.metrics import log_loss
+
+    proba = model.predict_proba(X)
+    if proba.shape[1] == 2:  # the scorer passes the positive class's column
+        proba = proba[:, 1]
+    return -log_loss(
+        y, proba, normalize=False, sample_weight=weights, labels=model.classes_
+    )
+
+
+# The scorings that are sums over the examples, computed chunk by chunk.
+_SUMMED_SCORES = {
+    None: _accuracy_sum,
+    "accuracy": _accuracy_sum,
+    "neg_log_loss": _neg_log_loss_sum,
+}
+
+
+def _chunk_scores(X, y, sample_weight, in_test, models, factors, scoring):
+    """Every candidate's score sum and weight sum over a chunk's test rows."""
+    sums = np.zeros((len(models), len(models[0])))
+    totals = np.zeros_like(sums)
+    for fold, fold_models in enumerate(models):
+        rows = np.flatnonzero(in_test[:, fold])
+        fitted = [model for model in fold_models if model is not None]
+        if not (len(rows) and fitted):
+            continue
+        X_test, y_test = X[rows], y[rows]
+        weights = np.ones(len(rows))
+        if scoring is None:  # weighed as the training fold weighed the classes
+            classes = fitted[0].classes_
+            weights = (
+                sample_weight[rows] * factors[fold][np.searchsorted(classes, y_test)]
+            )
+        for c, model in enumerate(fold_models):
+            if model is not None:
+                sums[fold, c] = _SUMMED_SCORES[scoring](model, X_test, y_test, weights)
+                totals[fold, c] = weights.sum()
+    return sums, totals
+
+
 def _index_in(labels, classes):
     """Index of each label in the sorted ``classes``."""
     return np.searchsorted(classes, labels)
@@ -251,18 +465,27 @@ class DaskLogisticLoss(_loss.Evaluator):
     y : dask.array.Array of shape (n_samples,)
         Binary targets (0.0 or 1.0, of X's dtype) when ``n_classes == 2``,
         else class indices; chunked as X's rows.
-    sample_weight : dask.array.Array of shape (n_samples,)
-        Weights ``s_i``, chunked as X's rows.
+    sample_weight : dask.array.Array of shape (n_samples,) or (n_samples, n_folds)
+        Weights ``s_i``, chunked as X's rows; one column per training fold
+        of a search, zero on the rows the fold leaves out.
     fit_intercept : bool
         Whether the last column of the parameters is an intercept.
     n_classes : int
         Number of classes: 2 uses the sigmoid, more the softmax.
 
+    Attributes
+    ----------
+    weight_sums : ndarray of shape (n_folds,)
+        The sum of each fold's weights.
+    weight_sum : float
+        The first one: that of all the rows, for a fit.
+
     Notes
     -----
     Each call sends the stack of parameters (``n_candidates x n_outputs x
     n_dof`` numbers) to the chunks and brings back one sum: X never moves
-    after it was persisted. The contract is :class:`sklearn_gd._loss.Evaluator`.
+    after it was persisted. The contract is :class:`sklearn_gd._loss.Evaluator`;
+    a search's folds also pass the fold of each candidate.
     """
 
     def __init__(self, X, y, sample_weight, fit_intercept, n_classes):
@@ -272,12 +495,15 @@ class DaskLogisticLoss(_loss.Evaluator):
         self.fit_intercept = fit_intercept
         self.n_classes = n_classes
         self.dtype = X.dtype
+        if sample_weight.ndim == 1:
+            sample_weight = sample_weight[:, None]
         # The targets and the weights (class weights folded in) are lazy
         # expressions of persisted arrays: computed once here, not per call.
         X, y, sample_weight = dask.persist(X, y, sample_weight)
         # On a cluster, persisted chunks live as long as these collections do.
         self._persisted = X, y, sample_weight
-        self.weight_sum = float(sample_weight.sum().compute())
+        self.weight_sums = np.asarray(_compute(sample_weight.sum(axis=0)), float)
+        self.weight_sum = float(self.weight_sums[0])
         self._chunks = list(
             zip(
                 X.to_delayed().ravel(),
@@ -288,19 +514,32 @@ class DaskLogisticLoss(_loss.Evaluator):
         )
         self._delayed = dask.delayed
 
-    def __call__(self, stack):
-        """Add up the chunks' accumulators; see :class:`sklearn_gd._loss.Evaluator`."""
+    def __call__(self, stack, folds=None):
+        """Add up the chunks' accumulators; see :class:`sklearn_gd._loss.Evaluator`.
+
+        ``folds`` (one per candidate, default all 0) says whose weights each
+        candidate's sums take.
+        """
         delayed = self._delayed
+        folds = np.zeros(len(stack), dtype=int) if folds is None else folds
         params = delayed(stack)
         n_threads = _kernel_threads(len(self._chunks))
         parts = [
             delayed(_chunk_sums)(
-                X_c, y_c, s_c, params, self.fit_intercept, self.n_classes, n_threads
+                X_c,
+                y_c,
+                s_c,
+                params,
+                folds,
+                self.fit_intercept,
+                self.n_classes,
+                n_threads,
             )
             for X_c, y_c, s_c in self._chunks
         ]
-        costs, grads = delayed(_add_pairs)(parts).compute()
-        return costs / self.weight_sum, grads / self.weight_sum
+        costs, grads = _compute(delayed(_add_pairs)(parts))
+        weight_sums = self.weight_sums[folds]
+        return costs / weight_sums, grads / weight_sums[:, None, None]
 
     def lipschitz_constant(self, l2_reg):
         """Bound the Lipschitz constant of the gradient, from per-chunk Gram matrices.
@@ -317,19 +556,21 @@ class DaskLogisticLoss(_loss.Evaluator):
             ``inf`` when the squares of X's values overflow float64.
         """
         delayed = self._delayed
-        largest = delayed(max)(
-            [delayed(_largest_abs)(X_c) for X_c, _, _ in self._chunks]
-        ).compute()
+        largest = _compute(
+            delayed(max)([delayed(_largest_abs)(X_c) for X_c, _, _ in self._chunks])
+        )
         if _loss.gram_could_overflow(largest, self.n_features):
             return np.inf
-        gram = delayed(sum)(
-            [
-                delayed(_loss.feature_gram)(
-                    X_c, s_c / self.weight_sum, self.fit_intercept
-                )
-                for X_c, _, s_c in self._chunks
-            ]
-        ).compute()
+        gram = _compute(
+            delayed(sum)(
+                [
+                    delayed(_loss.feature_gram)(
+                        X_c, s_c[:, 0] / self.weight_sum, self.fit_intercept
+                    )
+                    for X_c, _, s_c in self._chunks
+                ]
+            )
+        )
         return _loss.lipschitz_from_gram(gram, self.n_classes, l2_reg)
 
 
@@ -351,12 +592,23 @@ def _kernel_threads(n_tasks):
     return 1
 
 
-def _chunk_sums(X, y, sample_weight, params, fit_intercept, n_classes, n_threads):
-    """Compute the seed's accumulators over one chunk of rows."""
-    loss = _loss.LogisticLoss(
-        X, y, sample_weight, fit_intercept, n_classes, n_threads=n_threads
-    )
-    return loss.sums(params)
+def _chunk_sums(
+    X, y, sample_weight, params, folds, fit_intercept, n_classes, n_threads
+):
+    """Compute the seed's accumulators over one chunk of rows.
+
+    Each candidate's sums take the weights of its fold (column
+    ``folds[c]`` of ``sample_weight``).
+    """
+    costs = np.empty(len(params))
+    grads = np.empty_like(params)
+    for fold in np.unique(folds):
+        which = folds == fold
+        loss = _loss.LogisticLoss(
+            X, y, sample_weight[:, fold], fit_intercept, n_classes, n_threads=n_threads
+        )
+        costs[which], grads[which] = loss.sums(params[which])
+    return costs, grads
 
 
 def _largest_abs(X):

@@ -204,9 +204,10 @@ class DataKind(ABC):
     def evaluator(self, X, y_index, sample_weight, n_classes, fit_intercept, solver):
         """Build the :class:`~sklearn_gd._loss.Evaluator` of Steps 1-3."""
 
-    def check_searchable(self):
-        """Raise if a search over alpha cannot run on this kind of data."""
-        return None
+    # Whether a search fits every fold's candidates in one stacked problem
+    # (:func:`sklearn_gd._problem.build_folds_problem`) rather than fold by
+    # fold on the rows taken out of X.
+    stacks_folds = False
 
     @abstractmethod
     def splittable(self, X, y):

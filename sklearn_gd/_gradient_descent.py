@@ -101,6 +101,27 @@ class CandidateRun:
         """Return the step size of each of candidate ``c``'s iterations."""
         return self.step_history[: self.n_iter[c], c].copy()
 
+    def select(self, which):
+        """Return the run of candidates ``which`` only, e.g. one fold's.
+
+        Parameters
+        ----------
+        which : slice or array of int
+            The candidates.
+
+        Returns
+        -------
+        run : CandidateRun
+            Their entries, as if they had run on their own.
+        """
+        per_iteration = {"cost_history", "step_history"}
+        return CandidateRun(
+            **{
+                name: value[:, which] if name in per_iteration else value[which]
+                for name, value in vars(self).items()
+            }
+        )
+
 
 def gradient_descent(
     loss_gradient,

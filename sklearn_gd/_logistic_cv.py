@@ -12,10 +12,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sklearn_gd._dask import is_dask_array
 from sklearn_gd._data import data_kind
 from sklearn_gd._gradient_descent import CandidateRun, report
 from sklearn_gd._logistic import GDLogisticClassifier, fitted_candidate
-from sklearn_gd._problem import build_problem, example_weights
+from sklearn_gd._problem import build_folds_problem, build_problem, example_weights
 
 
 class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
@@ -134,6 +135,18 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
     the records of the search (``scores_``, ``cost_histories_``, ...) are
     NumPy arrays, as ``GridSearchCV``'s ``cv_results_`` are.
 
+    X may be a Dask array (chunked by rows, on a cluster or in threads): X
+    is never gathered into this process. The labels come here once, for the
+    splitter; every fold weighs the rows it leaves out by zero, so that each
+    iteration is one graph that reads every chunk once for every candidate
+    of every fold, and only parameters and sums travel. Accuracy and
+    ``'neg_log_loss'`` are summed on the workers; another scorer brings
+    each candidate's predictions (one per example) here. The refit is a
+    :class:`GDLogisticClassifier` fit on the Dask array. ``n_jobs`` is
+    not used: Dask's scheduler spreads the work. Every training fold must
+    hold every class. The search equals the one on the same data in NumPy
+    to round-off.
+
     Examples
     --------
     >>> from sklearn.datasets import load_breast_cancer
@@ -217,8 +230,8 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data: NumPy, CSR, or an array of another Array API
-            namespace under ``array_api_dispatch``.
+            Training data: NumPy, CSR, a Dask array, or an array of another
+            Array API namespace under ``array_api_dispatch``.
         y : array-like of shape (n_samples,)
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -228,9 +241,23 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         -------
         self : GDLogisticClassifierCV
             The fitted estimator.
+
+        Notes
+        -----
+        A fit that raises or is interrupted leaves the search as it was
+        before the call, as :meth:`GDLogisticClassifier.fit` does.
         """
+        previous_state = self.__dict__.copy()
+        try:
+            return self._fit(X, y, sample_weight)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(previous_state)
+            raise
+
+    def _fit(self, X, y, sample_weight):
+        """Validate, split, search, choose and refit; see :meth:`fit`."""
         kind = data_kind(X)
-        kind.check_searchable()
         X, y, sample_weight = kind.validate(self, X, y, sample_weight)
         X_split, y_split = kind.splittable(X, y)
         classes, _ = kind.encode_labels(y)
@@ -245,17 +272,20 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         splits = list(
             check_cv(self.cv, y_split, classifier=True).split(X_split, y_split)
         )
-        folds = Parallel(n_jobs=self.n_jobs)(
-            delayed(self._fit_fold)(kind, X, y, sample_weight, train, test, grid)
-            for train, test in splits
-        )
+        if kind.stacks_folds:
+            folds = self._fit_stacked_folds(kind, X, y, sample_weight, splits, grid)
+        else:
+            folds = Parallel(n_jobs=self.n_jobs)(
+                delayed(self._fit_fold)(kind, X, y, sample_weight, train, test, grid)
+                for train, test in splits
+            )
         report(
             [fold.run for fold in folds],
             [f"alpha={alpha:.4g}, C={C:g}" for alpha, C in grid],
             max_iter=self.max_iter,
             tol=self.tol,
             search=True,
-            stacklevel=4,  # the caller of fit
+            stacklevel=5,  # the caller of fit
         )
         self._store_search(folds, alphas, Cs)
         self.classes_ = kind.fitted(classes)
@@ -346,6 +376,16 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         factors = np.geomspace(0.1, 10.0, self.alphas) if self.alphas > 1 else [1.0]
         return step * np.asarray(factors)
 
+    def _descend(self, problem):
+        """Run gradient descent on a problem's candidates, with these settings."""
+        return problem.descend(
+            max_iter=self.max_iter,
+            tol=self.tol,
+            momentum=self.momentum,
+            nesterov=self.nesterovs_momentum,
+            verbose=self.verbose,
+        )
+
     def _fit_fold(self, kind, X, y, sample_weight, train, test, grid):
         """Descend every candidate on one training fold, score it on the test fold.
 
@@ -373,13 +413,7 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
             sample_weight[train],
             grid,
         )
-        run = problem.descend(
-            max_iter=self.max_iter,
-            tol=self.tol,
-            momentum=self.momentum,
-            nesterov=self.nesterovs_momentum,
-            verbose=self.verbose,
-        )
+        run = self._descend(problem)
         X_test, y_test = kind.take(X, test), kind.take(y, test)
         weights = None
         if self.scoring is None and (
@@ -409,9 +443,82 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
             )
         return FoldResult(run=run, scores=scores)
 
+    def _fit_stacked_folds(self, kind, X, y, sample_weight, splits, grid):
+        """Descend every candidate of every fold at once, and score them.
+
+        For data whose kind stacks the folds (a Dask array): one problem
+        holds every fold's candidates, each fold weighing the rows it leaves
+        out by zero, so that an iteration reads X once for the whole search
+        and X is never split, copied or gathered.
+
+        Parameters
+        ----------
+        kind : DaskData
+            The kind of the data.
+        X, y, sample_weight : arrays
+            All the data, validated.
+        splits : list of (ndarray, ndarray)
+            The training and test rows of each fold.
+        grid : list of (float, float)
+            The ``(alpha, C)`` of each candidate.
+
+        Returns
+        -------
+        folds : list of FoldResult
+            Each fold's run and scores, as :meth:`_fit_fold` gives them.
+        """
+        problem = build_folds_problem(
+            kind,
+            X,
+            y,
+            sample_weight,
+            [train for train, _ in splits],
+            alphas=[alpha for alpha, _ in grid],
+            Cs=[C for _, C in grid],
+            l1_ratio=self.l1_ratio,
+            fit_intercept=self.fit_intercept,
+            class_weight=self.class_weight,
+        )
+        run = self._descend(problem)
+        n_grid = len(grid)
+        runs = [
+            run.select(slice(f * n_grid, (f + 1) * n_grid)) for f in range(len(splits))
+        ]
+        models = [
+            [
+                None
+                if fold_run.diverged[c]
+                else fitted_candidate(
+                    self._candidate_params(alpha, C),
+                    kind,
+                    problem.classes,
+                    fold_run,
+                    c,
+                    X,
+                )
+                for c, (alpha, C) in enumerate(grid)
+            ]
+            for fold_run in runs
+        ]
+        scores = kind.score_folds(
+            self,
+            X,
+            y,
+            sample_weight,
+            [test for _, test in splits],
+            models,
+            problem.class_weight,
+        )
+        return [
+            FoldResult(run=fold_run, scores=[float(s) for s in fold_scores])
+            for fold_run, fold_scores in zip(runs, scores, strict=True)
+        ]
+
     def _fitted(self, X):
         """Validate X for a predict method and return the refitted model."""
         check_is_fitted(self, "best_estimator_")
+        if is_dask_array(X):  # the refitted model maps it chunk by chunk
+            return self.best_estimator_, X
         xp, _ = get_namespace(X)
         X = validate_data(
             self, X, reset=False, accept_sparse="csr", dtype=[xp.float64, xp.float32]

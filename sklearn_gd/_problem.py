@@ -102,6 +102,126 @@ class Problem:
         )
 
 
+@dataclass
+class FoldsProblem(Problem):
+    """The problems of several training folds, stacked into one.
+
+    Candidate ``f * n_grid + c`` is candidate ``c`` of the grid on fold
+    ``f``: one evaluation serves every candidate of every fold, so that X is
+    read once per iteration for the whole search (on a Dask array, one graph).
+
+    Attributes
+    ----------
+    folds : ndarray of shape (n_candidates,)
+        The training fold of each candidate.
+    class_weight : ndarray of shape (n_folds, n_classes)
+        The factors of the classes on each training fold.
+    """
+
+    folds: np.ndarray = None
+
+    def loss_gradient(self, stack, which):
+        """Return J of candidates ``which``, each on its fold, and its gradient."""
+        costs, grads = self.evaluator(stack, self.folds[which])
+        return self.penalty.add_to(costs, grads, stack, which)
+
+
+def build_folds_problem(
+    kind,
+    X,
+    y,
+    sample_weight,
+    trains,
+    *,
+    alphas,
+    Cs,
+    l1_ratio,
+    fit_intercept,
+    class_weight,
+):
+    """Stack the problems of a grid of candidates on every training fold.
+
+    Each candidate's problem is the one :func:`build_problem` makes on its
+    training rows; the data are not split: each fold weighs the rows it
+    leaves out by zero (see :meth:`sklearn_gd._dask.DaskData.folds_evaluator`).
+
+    Parameters
+    ----------
+    kind : DaskData
+        The kind of the data, one whose ``stacks_folds`` is true.
+    X, y, sample_weight : arrays
+        All the data, validated.
+    trains : list of ndarray of int
+        The training rows of each fold.
+    alphas, Cs : list of float
+        The learning rate and the inverse regularisation strength of each
+        candidate of the grid.
+    l1_ratio, fit_intercept, class_weight
+        As for :func:`build_problem`.
+
+    Returns
+    -------
+    problem : FoldsProblem
+        ``len(trains) * len(alphas)`` candidates, fold by fold.
+
+    Raises
+    ------
+    ValueError
+        If a training fold lacks a class, or its weights sum to zero.
+    """
+    classes, y_index = kind.encode_labels(y)
+    labels = kind.to_numpy(y_index)  # one small integer per example, once
+    weights = kind.to_numpy(sample_weight)
+    factors = []
+    for fold, train in enumerate(trains):
+        present = np.bincount(labels[train], minlength=len(classes)) > 0
+        if not present.all():
+            missing = classes[~present].tolist()[0]
+            raise ValueError(
+                f"Training fold {fold} has no example of class {missing!r}: a "
+                "search on a Dask array needs every class in every training "
+                "fold. Use stratified folds (cv=int does) or fewer folds."
+            )
+        factors.append(
+            _class_factors(
+                class_weight,
+                classes,
+                lambda t=train: np.bincount(
+                    labels[t], weights=weights[t], minlength=len(classes)
+                ),
+            )
+        )
+    factors = np.array(factors)
+    evaluator = kind.folds_evaluator(
+        X, y_index, sample_weight, trains, factors, len(classes), fit_intercept
+    )
+    if not np.all(evaluator.weight_sums > 0):
+        raise ValueError(
+            "The sample weights (times the class weights) of a training fold "
+            "sum to zero: every fold needs an example with a positive weight."
+        )
+    penalties = [
+        ElasticNet.from_C(Cs, l1_ratio, weight_sum, fit_intercept)
+        for weight_sum in evaluator.weight_sums
+    ]
+    n_dof = evaluator.n_features + int(fit_intercept)
+    n_candidates = len(trains) * len(alphas)
+    return FoldsProblem(
+        evaluator=evaluator,
+        penalty=ElasticNet(
+            np.concatenate([p.l2_reg for p in penalties]),
+            np.concatenate([p.l1_reg for p in penalties]),
+            fit_intercept,
+        ),
+        alphas=np.tile(np.asarray(alphas, dtype=float), len(trains)),
+        start=np.zeros((n_candidates, evaluator.n_outputs, n_dof), evaluator.dtype),
+        classes=classes,
+        class_weight=factors,
+        adaptive=np.zeros(n_candidates, dtype=bool),
+        folds=np.repeat(np.arange(len(trains)), len(alphas)),
+    )
+
+
 def build_problem(
     kind,
     X,
@@ -183,24 +303,31 @@ def _weigh(kind, y_index, classes, sample_weight, class_weight):
 
     Returns the new sample weights and the factor of each class.
     """
-    n_classes = len(classes)
-    if class_weight == "balanced":
-        # scikit-learn's n_samples / (n_classes * count), with the counts
-        # weighted, as LogisticRegression does from scikit-learn 1.9 on.
-        counts = kind.class_counts(y_index, sample_weight, n_classes)
-        factors = np.divide(
-            counts.sum(),
-            n_classes * counts,
-            out=np.zeros_like(counts, dtype=float),
-            where=counts > 0,
-        )
-    else:
-        # y only serves to check the labels: the classes stand in for it.
-        factors = compute_class_weight(class_weight, classes=classes, y=classes)
+    factors = _class_factors(
+        class_weight,
+        classes,
+        lambda: kind.class_counts(y_index, sample_weight, len(classes)),
+    )
     if class_weight is not None:
         factors = factors.astype(sample_weight.dtype)
         sample_weight = kind.finish(sample_weight * kind.per_example(factors, y_index))
     return sample_weight, factors
+
+
+def _class_factors(class_weight, classes, counts):
+    """Return the factor of each class; ``counts()`` its weighted count."""
+    if class_weight == "balanced":
+        # scikit-learn's n_samples / (n_classes * count), with the counts
+        # weighted, as LogisticRegression does from scikit-learn 1.9 on.
+        counts = counts()
+        return np.divide(
+            counts.sum(),
+            len(classes) * counts,
+            out=np.zeros_like(counts, dtype=float),
+            where=counts > 0,
+        )
+    # y only serves to check the labels: the classes stand in for it.
+    return compute_class_weight(class_weight, classes=classes, y=classes)
 
 
 def _steps(alphas, evaluator, penalty):

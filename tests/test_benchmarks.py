@@ -71,6 +71,11 @@ def test_quick_scale_out_run_writes_every_section(tmp_path):
     ]
     assert saved["tiny"] == json.loads(json.dumps(results["tiny"]))
     assert "### (i) PyTorch" in (tmp_path / "scale_out.md").read_text()
+    # The two searches over the same grid and folds choose the same alpha.
+    ours, theirs = saved["search"][1], saved["search"][0]
+    assert ours["engine"] == "GDLogisticClassifierCV on the Dask array"
+    assert ours["alpha chosen"] == theirs["alpha chosen"]
+    assert ours["speedup"] > 0 and theirs["speedup"] == 1.0
 
 
 def test_step_rules_tables_say_what_each_method_reached(tmp_path, capsys):

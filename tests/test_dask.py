@@ -1,12 +1,16 @@
 """Fitting Dask arrays: the same fit as NumPy, one accumulator per chunk."""
 
+import os
+import signal
 import threading
+import warnings
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
 from sklearn_gd import GDLogisticClassifier, GDLogisticClassifierCV
@@ -310,11 +314,234 @@ def test_chunk_tasks_run_the_kernel_on_one_thread(monkeypatch, scheduler, chunk_
     assert set(seen) == {expected}
 
 
-def test_cv_search_refuses_dask_before_computing_anything(synchronous):
-    def never(block):
-        raise AssertionError("X was computed")
+@pytest.fixture
+def no_gathering(monkeypatch):
+    """Dask arrays refuse to become NumPy arrays in this process, the client."""
 
-    X, y = make_data(np.random.default_rng(9))
-    X_dask = da.from_array(X, chunks=(10, -1)).map_blocks(never, dtype=X.dtype)
-    with pytest.raises(ValueError, match="does not search on Dask arrays yet"):
-        GDLogisticClassifierCV(alphas=[0.1]).fit(X_dask, y)
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("a Dask array was gathered into the client")
+
+    monkeypatch.setattr(da.Array, "__array__", refuse)
+
+
+def _assert_same_search(numpy_search, dask_search):
+    """The search on Dask equals the search on NumPy to round-off."""
+    assert_allclose(dask_search.scores_, numpy_search.scores_, rtol=1e-10, atol=1e-13)
+    assert_array_equal(dask_search.n_iter_, numpy_search.n_iter_)
+    # The same choice; the 'auto' grid's steps are equal to round-off.
+    assert_allclose(dask_search.alphas_, numpy_search.alphas_, rtol=1e-12)
+    assert list(dask_search.alphas_).index(dask_search.alpha_) == list(
+        numpy_search.alphas_
+    ).index(numpy_search.alpha_)
+    assert dask_search.C_ == numpy_search.C_
+    for ours, theirs in zip(
+        dask_search.cost_histories_.ravel(),
+        numpy_search.cost_histories_.ravel(),
+        strict=True,
+    ):
+        assert_allclose(ours, theirs, rtol=1e-10, atol=1e-13)
+    for ours, theirs in zip(
+        dask_search.coefs_paths_.ravel(),
+        numpy_search.coefs_paths_.ravel(),
+        strict=True,
+    ):
+        assert (ours is None) == (theirs is None)
+        if ours is not None:
+            assert_allclose(ours, theirs, rtol=1e-10, atol=1e-13)
+    _assert_same_fit(numpy_search.best_estimator_, dask_search.best_estimator_)
+    assert_array_equal(dask_search.coef_, dask_search.best_estimator_.coef_)
+    assert_array_equal(dask_search.classes_, numpy_search.classes_)
+
+
+SEARCHES = [
+    # Weighted accuracy (class and sample weights), two Cs.
+    (2, dict(alphas=[0.05, 0.5, 4.0], Cs=[1.0, np.inf], class_weight="balanced")),
+    # The log-loss summed on the workers, multinomial, elastic net, momentum.
+    (
+        3,
+        dict(
+            alphas=[0.1, 1.0],
+            Cs=[0.5],
+            l1_ratio=0.5,
+            scoring="neg_log_loss",
+            momentum=0.5,
+        ),
+    ),
+    # The grid around the 'auto' step, without intercept, class weights.
+    (3, dict(alphas=3, fit_intercept=False, class_weight={0: 2.0}, cv=3)),
+]
+
+
+@pytest.mark.parametrize("n_classes, params", SEARCHES)
+def test_cv_search_on_dask_equals_numpy_search(
+    synchronous, no_gathering, n_classes, params
+):
+    rng = np.random.default_rng(10)
+    X, y, sample_weight = _data(rng, 300, 5, n_classes)
+    params = dict(max_iter=60, tol=1e-3, **params)
+    with warnings.catch_warnings(record=True) as numpy_warnings:
+        warnings.simplefilter("always")
+        numpy_search = GDLogisticClassifierCV(**params).fit(
+            X, y, sample_weight=sample_weight
+        )
+    with warnings.catch_warnings(record=True) as dask_warnings:
+        warnings.simplefilter("always")
+        dask_search = GDLogisticClassifierCV(**params).fit(
+            *_chunked(64, X, y, sample_weight)
+        )
+    _assert_same_search(numpy_search, dask_search)
+    assert [str(w.message) for w in dask_warnings] == [
+        str(w.message) for w in numpy_warnings
+    ]
+
+
+def test_cv_search_on_threads_and_cluster(cluster_client, no_gathering):
+    rng = np.random.default_rng(11)
+    X, y, sample_weight = _data(rng, 400, 4, 2)
+    params = dict(alphas=[0.1, 1.0], Cs=[1.0, np.inf], max_iter=40, tol=0, cv=3)
+    numpy_search = GDLogisticClassifierCV(**params).fit(
+        X, y, sample_weight=sample_weight
+    )
+    data = _chunked(100, X, y, sample_weight)
+    for scheduler in ("threads", cluster_client):
+        with dask.config.set(scheduler=scheduler):
+            dask_search = GDLogisticClassifierCV(**params).fit(*data)
+        _assert_same_search(numpy_search, dask_search)
+
+
+def test_cv_search_with_another_scorer_and_lazy_predictions(synchronous):
+    """A scorer that is no sum gets the predictions; predict stays lazy."""
+    rng = np.random.default_rng(12)
+    X, y, _ = _data(rng, 240, 3, 2)
+    params = dict(alphas=[0.1, 1.0], max_iter=30, tol=0, scoring="roc_auc", cv=3)
+    numpy_search = GDLogisticClassifierCV(**params).fit(X, y)
+    X_dask, y_dask = _chunked(50, X, y)
+    dask_search = GDLogisticClassifierCV(**params).fit(X_dask, y_dask)
+    _assert_same_search(numpy_search, dask_search)
+    for method in ("predict", "predict_proba", "decision_function"):
+        lazy = getattr(dask_search, method)(X_dask)
+        assert is_dask_array(lazy)
+        assert_allclose(lazy.compute(), getattr(numpy_search, method)(X), rtol=1e-10)
+
+
+def test_cv_search_on_dask_needs_every_class_in_every_training_fold(synchronous):
+    X, y = make_data(np.random.default_rng(13), n_classes=3)
+    train = np.flatnonzero(y != 2)
+    test = np.flatnonzero(y == 2)
+    search = GDLogisticClassifierCV(alphas=[0.1], cv=[(train, test)])
+    with pytest.raises(ValueError, match="Training fold 0 has no example of class 2"):
+        search.fit(*_chunked(20, X, y))
+    assert not hasattr(search, "n_features_in_")  # the failed fit left nothing
+
+
+# Losing a worker in the middle of a fit. Each test starts its own 2-worker
+# cluster: the killed worker is not replaced (distributed's nanny fails to
+# restart it here), so the cluster cannot be shared.
+def _start_cluster():
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        scheduler_port=0,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+    )
+    return cluster, distributed.Client(cluster, set_as_default=False)
+
+
+@pytest.fixture
+def doomed_cluster(monkeypatch):
+    """A fresh 2-worker cluster whose first worker is killed at the 4th pass."""
+    from sklearn_gd import _dask
+
+    cluster, client = _start_cluster()
+    doomed, pid = next(iter(client.run(os.getpid).items()))
+    client.doomed_worker = doomed
+    real = _dask.DaskLogisticLoss.__call__
+    passes = []
+
+    def killing(self, stack, folds=None):
+        passes.append(None)
+        if len(passes) == 4:
+            os.kill(pid, signal.SIGKILL)
+        return real(self, stack, folds)
+
+    monkeypatch.setattr(_dask.DaskLogisticLoss, "__call__", killing)
+    with dask.config.set(scheduler=client):
+        yield client
+    client.close()
+    cluster.close()
+
+
+def _fault_data(source, tmp_path):
+    rng = np.random.default_rng(14)
+    X, y, _ = _data(rng, 2000, 6, 3)
+    if source == "random":
+        X_dask = da.random.RandomState(3).normal(size=X.shape, chunks=(250, -1))
+        X = X_dask.compute(scheduler="synchronous")
+    elif source == "files":
+        da.to_npy_stack(tmp_path, da.from_array(X, chunks=(250, -1)))
+        X_dask = da.from_npy_stack(tmp_path)
+    else:
+        X_dask = da.from_array(X, chunks=(250, -1))
+    return X, y, X_dask, da.from_array(y, chunks=250)
+
+
+@pytest.mark.parametrize(
+    "estimator, source",
+    [
+        (GDLogisticClassifier(max_iter=12, tol=0), "from_array"),
+        (GDLogisticClassifier(max_iter=12, tol=0), "files"),
+        (GDLogisticClassifierCV(alphas=[0.1, 1.0], max_iter=12, tol=0, cv=3), "random"),
+    ],
+    ids=["fit-from_array", "fit-files", "search-random"],
+)
+def test_fit_survives_losing_a_worker(doomed_cluster, tmp_path, estimator, source):
+    """The lost chunks are recomputed from their tasks: the same fit."""
+    X, y, X_dask, y_dask = _fault_data(source, tmp_path)
+    expected = clone(estimator).fit(X, y)
+    fitted = clone(estimator).fit(X_dask, y_dask)
+    assert len(doomed_cluster.scheduler_info()["workers"]) == 1
+    assert_allclose(fitted.coef_, expected.coef_, rtol=1e-10, atol=1e-13)
+    if hasattr(expected, "scores_"):
+        assert_allclose(fitted.scores_, expected.scores_, rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        GDLogisticClassifier(max_iter=12, tol=0),
+        GDLogisticClassifierCV(alphas=[0.1, 1.0], max_iter=12, tol=0, cv=3),
+    ],
+    ids=["fit", "search"],
+)
+def test_losing_scattered_data_says_so_and_keeps_the_previous_fit(
+    doomed_cluster, tmp_path, estimator
+):
+    """Scattered chunks have no task to rerun: a clear error, nothing changed."""
+    from sklearn_gd._dask import WorkerLostError
+
+    X, y, _, y_dask = _fault_data("from_array", tmp_path)
+    model = clone(estimator).fit(X[:500], y[:500])  # in memory: no pass counted
+    before = {k: v.copy() if hasattr(v, "copy") else v for k, v in vars(model).items()}
+    chunks = [
+        doomed_cluster.scatter(X[i : i + 250], workers=[doomed_cluster.doomed_worker])
+        for i in range(0, len(X), 250)
+    ]
+    X_dask = da.concatenate(
+        [da.from_delayed(c, shape=(250, X.shape[1]), dtype=X.dtype) for c in chunks]
+    )
+    with pytest.raises(WorkerLostError, match="A Dask worker was lost"):
+        model.fit(X_dask, y_dask)
+    assert vars(model).keys() == before.keys()
+    for name, value in before.items():
+        if isinstance(value, np.ndarray) and value.dtype == object:
+            assert all(
+                a is b
+                for a, b in zip(getattr(model, name).flat, value.flat, strict=True)
+            )
+        elif isinstance(value, np.ndarray):
+            assert_array_equal(getattr(model, name), value, err_msg=name)
+        else:
+            assert getattr(model, name) is value or getattr(model, name) == value
