@@ -203,7 +203,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     repeat = 2 if args.quick else 3
     large = (20_000, 10, 5_000) if args.quick else (2_000_000, 50, 250_000)
-    search = (2_000, 5, 500, 3, 10) if args.quick else (200_000, 20, 25_000, 8, 100)
+    search = (2_000, 5, 500, 3, 10) if args.quick else (1_000_000, 20, 125_000, 8, 30)
     torch_size = (5_000, 10) if args.quick else (1_000_000, 50)
 
     started = time.perf_counter()
