@@ -455,7 +455,10 @@ def doomed_cluster(monkeypatch):
     """A fresh 2-worker cluster whose first worker is killed at the 4th pass."""
     from sklearn_gd import _dask
 
-    cluster, client = _start_cluster()
+    # Without work stealing, a task runs where its inputs are: what was made
+    # from the chunks scattered to the doomed worker is on it, and is lost.
+    with dask.config.set({"distributed.scheduler.work-stealing": False}):
+        cluster, client = _start_cluster()
     doomed, pid = next(iter(client.run(os.getpid).items()))
     client.doomed_worker = doomed
     real = _dask.DaskLogisticLoss.__call__
