@@ -103,6 +103,9 @@ def test_docs_snippets_run_quietly(monkeypatch, tmp_path):
         with dask.config.set(scheduler="threads"):
             exec(compile(cv_search, "scaling.rst", "exec"), scope)
         exec(compile(cluster, "scaling.rst", "exec"), scope)
+        # The GridSearchCV snippet is for data in memory: X and y as NumPy
+        # again (the first snippet made X a Dask array).
+        scope["X"], scope["y"] = X, y
         try:
             exec(compile(search, "scaling.rst", "exec"), scope)
         finally:
