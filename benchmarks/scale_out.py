@@ -43,9 +43,13 @@ RESULTS = Path(__file__).resolve().parent / "results"
 sys.path.insert(0, str(RESULTS.parent))  # run.py's table, whoever loads this
 from run import markdown_table  # noqa: E402
 
+# The two fits whose difference is timed; --quick (a smoke run) takes 1 and 3.
+FEW, MANY = 5, 25
 
-def per_iteration(fit, repeat, few=5, many=25):
-    """Median seconds per iteration: the time of ``many`` less ``few`` iterations."""
+
+def per_iteration(fit, repeat):
+    """Median seconds per iteration: the time of ``MANY`` less ``FEW`` iterations."""
+    few, many = FEW, MANY
     samples = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -201,7 +205,9 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="tiny smoke run")
     parser.add_argument("--out", type=Path, default=RESULTS, help="output folder")
     args = parser.parse_args(argv)
-    repeat = 2 if args.quick else 3
+    repeat = 1 if args.quick else 3
+    global FEW, MANY
+    FEW, MANY = (1, 3) if args.quick else (5, 25)
     large = (20_000, 10, 5_000) if args.quick else (2_000_000, 50, 250_000)
     search = (2_000, 5, 500, 3, 10) if args.quick else (1_000_000, 20, 125_000, 8, 30)
     torch_size = (5_000, 10) if args.quick else (1_000_000, 50)

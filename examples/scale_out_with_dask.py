@@ -65,14 +65,14 @@ def main():
         # 3. The search over alpha on the Dask array: 3 alphas x 3 folds
         #    stacked, one graph per iteration; X stays on the workers.
         alphas = [0.003, 0.03, 0.3]
-        cv_search = GDLogisticClassifierCV(alphas=alphas, cv=3, max_iter=100, tol=0)
+        cv_search = GDLogisticClassifierCV(alphas=alphas, cv=3, max_iter=30, tol=0)
         cv_search.fit(X_dask, y_dask)
         print(f"GDLogisticClassifierCV on the cluster: best alpha {cv_search.alpha_}")
 
         # 4. The same search as GridSearchCV: joblib sends each fit (with X,
         #    in memory here) to a worker. Same folds, same choice.
         search = GridSearchCV(
-            GDLogisticClassifier(max_iter=100, tol=0),
+            GDLogisticClassifier(max_iter=30, tol=0),
             {"alpha": alphas},
             cv=3,
             n_jobs=-1,
