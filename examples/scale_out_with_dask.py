@@ -30,11 +30,11 @@ from sklearn_gd import GDLogisticClassifier, GDLogisticClassifierCV
 def main():
     """Start a local cluster, fit on it, and search alpha through joblib."""
     X, y = make_classification(
-        n_samples=40_000, n_features=20, n_classes=3, n_informative=6, random_state=0
+        n_samples=20_000, n_features=20, n_classes=3, n_informative=6, random_state=0
     )
-    # 4 chunks of 10,000 rows (1.6 MB each); real chunks are 64-256 MB.
-    X_dask = da.from_array(X, chunks=(10_000, 20))
-    y_dask = da.from_array(y, chunks=10_000)
+    # 4 chunks of 5,000 rows (0.8 MB each); real chunks are 64-256 MB.
+    X_dask = da.from_array(X, chunks=(5_000, 20))
+    y_dask = da.from_array(y, chunks=5_000)
 
     cluster = LocalCluster(
         n_workers=2,

@@ -89,10 +89,10 @@ CASES = [
 def test_dask_fit_equals_numpy_fit(synchronous, n_classes, params, chunk_rows):
     rng = np.random.default_rng(0)
     X, y, sample_weight = _data(rng, 600, 7, n_classes)
-    numpy_fit = GDLogisticClassifier(max_iter=150, tol=0, **params).fit(
+    numpy_fit = GDLogisticClassifier(max_iter=50, tol=0, **params).fit(
         X, y, sample_weight=sample_weight
     )
-    dask_fit = GDLogisticClassifier(max_iter=150, tol=0, **params).fit(
+    dask_fit = GDLogisticClassifier(max_iter=50, tol=0, **params).fit(
         *_chunked(chunk_rows, X, y, sample_weight)
     )
     _assert_same_fit(numpy_fit, dask_fit)
@@ -102,7 +102,7 @@ def test_dask_fit_equals_numpy_fit(synchronous, n_classes, params, chunk_rows):
 def test_dask_fit_on_threads_and_cluster(cluster_client, n_classes):
     rng = np.random.default_rng(1)
     X, y, sample_weight = _data(rng, 900, 6, n_classes)
-    params = dict(C=1.0, l1_ratio=0.5, class_weight="balanced", max_iter=60, tol=0)
+    params = dict(C=1.0, l1_ratio=0.5, class_weight="balanced", max_iter=20, tol=0)
     numpy_fit = GDLogisticClassifier(**params).fit(X, y, sample_weight=sample_weight)
     data = _chunked(200, X, y, sample_weight)
     for scheduler in ("threads", cluster_client):
@@ -253,7 +253,7 @@ def test_grid_search_on_joblibs_dask_backend(cluster_client, breast_cancer):
     chunk_rows=st.integers(1, 70),
     seed=st.integers(0, 2**32 - 1),
 )
-@settings(max_examples=25)
+@settings(max_examples=20)
 def test_any_chunking_gives_the_numpy_fit(
     n_samples, n_features, n_classes, chunk_rows, seed
 ):
@@ -398,7 +398,7 @@ def test_cv_search_on_dask_equals_numpy_search(
 def test_cv_search_on_threads_and_cluster(cluster_client, no_gathering):
     rng = np.random.default_rng(11)
     X, y, sample_weight = _data(rng, 400, 4, 2)
-    params = dict(alphas=[0.1, 1.0], Cs=[1.0, np.inf], max_iter=40, tol=0, cv=3)
+    params = dict(alphas=[0.1, 1.0], Cs=[1.0, np.inf], max_iter=15, tol=0, cv=3)
     numpy_search = GDLogisticClassifierCV(**params).fit(
         X, y, sample_weight=sample_weight
     )
@@ -461,7 +461,7 @@ def doomed_cluster(monkeypatch):
     doomed, pid = next(iter(client.run(os.getpid).items()))
     client.doomed_worker = doomed
     real = _dask.DaskLogisticLoss.__call__
-    passes = []
+    passes = client.passes = []
 
     def killing(self, stack, folds=None):
         passes.append(None)
@@ -504,7 +504,7 @@ def test_fit_survives_losing_a_worker(doomed_cluster, tmp_path, estimator, sourc
     X, y, X_dask, y_dask = _fault_data(source, tmp_path)
     expected = clone(estimator).fit(X, y)
     fitted = clone(estimator).fit(X_dask, y_dask)
-    assert len(doomed_cluster.scheduler_info()["workers"]) == 1
+    assert len(doomed_cluster.passes) > 4  # the worker died in the middle of the fit
     assert_allclose(fitted.coef_, expected.coef_, rtol=1e-10, atol=1e-13)
     if hasattr(expected, "scores_"):
         assert_allclose(fitted.scores_, expected.scores_, rtol=1e-10)
