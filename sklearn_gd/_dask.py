@@ -168,11 +168,10 @@ class DaskData(DataKind):
         """
         import dask.array as da
 
-        in_train = np.zeros((X.shape[0], len(trains)), dtype=bool)
-        for fold, train in enumerate(trains):
-            in_train[train, fold] = True
         # One byte per example and fold goes to the workers, once.
-        in_train = da.from_array(in_train, chunks=(X.chunks[0], len(trains)))
+        in_train = da.from_array(
+            _row_counts(X.shape[0], trains), chunks=(X.chunks[0], len(trains))
+        )
         weights = da.map_blocks(
             _fold_weights,
             in_train,
@@ -216,7 +215,8 @@ class DaskData(DataKind):
         import dask.array as da
         from sklearn.metrics import check_scoring
 
-        if search.scoring not in _SUMMED_SCORES:
+        summed = search.scoring is None or isinstance(search.scoring, str)
+        if not (summed and search.scoring in _SUMMED_SCORES):
             scorer = check_scoring(search, search.scoring)
             labels = self.to_numpy(y)
             return np.array(
@@ -228,13 +228,17 @@ class DaskData(DataKind):
                     for t, fold_models in zip(tests, models, strict=True)
                 ]
             )
-        in_test = np.zeros((X.shape[0], len(tests)), dtype=bool)
-        for fold, test in enumerate(tests):
-            in_test[test, fold] = True
-        in_test = da.from_array(in_test, chunks=(X.chunks[0], len(tests)))
+        in_test = da.from_array(
+            _row_counts(X.shape[0], tests), chunks=(X.chunks[0], len(tests))
+        )
         delayed = dask.delayed
+        # Sent once, not copied into every task.
+        models_d = delayed(models, traverse=False)
+        factors_d = delayed(factors)
         parts = [
-            delayed(_chunk_scores)(X_c, y_c, s_c, t_c, models, factors, search.scoring)
+            delayed(_chunk_scores)(
+                X_c, y_c, s_c, t_c, models_d, factors_d, search.scoring
+            )
             for X_c, y_c, s_c, t_c in zip(
                 *(a.to_delayed().ravel() for a in (X, y, sample_weight, in_test)),
                 strict=True,
@@ -308,7 +312,14 @@ def _aligned(X, y, sample_weight):
 
 
 class WorkerLostError(RuntimeError):
-    """A Dask worker died and took data with it that Dask cannot recompute."""
+    """A fit on Dask stopped because workers were lost.
+
+    Raised by :func:`_compute` for distributed's ``FutureCancelledError``
+    (data a lost worker held that no task can recompute, such as scattered
+    data; or a closed client or cluster) and ``KilledWorker`` (a task whose
+    workers died three times). The estimator keeps its previous state. A
+    ``RuntimeError``, so ``except RuntimeError`` catches it.
+    """
 
 
 def _compute(*collections):
@@ -317,42 +328,62 @@ def _compute(*collections):
     When a worker dies, the scheduler reruns the tasks of what it held
     (chunks loaded by tasks: ``from_array``, ``from_zarr``, ``da.random``,
     ...). Data scattered from a client have no task to rerun: Dask cancels
-    what needs them (or gives up on tasks that killed workers three times),
-    and this says so.
+    the futures that need them, and this says so. Tasks whose workers died
+    three times (``KilledWorker``, usually memory) get their own message.
+
+    Parameters
+    ----------
+    *collections : Dask collections
+        What to compute, in one graph.
 
     Returns
     -------
     result : object or tuple
         The one result, or a tuple of them.
+
+    Raises
+    ------
+    WorkerLostError
+        For distributed's ``FutureCancelledError`` and ``KilledWorker``;
+        every other error propagates unchanged.
     """
     import dask
 
     try:
         results = dask.compute(*collections)
-    except BaseException as error:
-        if not _is_worker_loss(error):
+    except Exception as error:
+        message = _worker_loss_message(error)
+        if message is None:
             raise
         raise WorkerLostError(
-            "A Dask worker was lost during the fit, with data that Dask cannot "
-            f"recompute ({type(error).__name__}: {error}). The estimator keeps "
-            "the state it had before this fit. Build X from tasks Dask can rerun "
-            "(dask.array.from_array, from_zarr, from_npy_stack, da.random) "
-            "rather than from scattered data, or fit again once the cluster has "
-            "its workers back."
+            f"{message} ({type(error).__name__}: {error}). The estimator keeps "
+            "the state it had before this fit."
         ) from error
     return results[0] if len(collections) == 1 else results
 
 
-def _is_worker_loss(error):
-    """Tell whether an error is Dask's for a lost worker or lost data."""
-    import asyncio
-    import concurrent.futures
-
+def _worker_loss_message(error):
+    """Say what a lost worker did and what to do, or None for another error."""
     distributed = sys.modules.get("distributed")
-    killed = (distributed.KilledWorker,) if distributed is not None else ()
-    return isinstance(
-        error, (asyncio.CancelledError, concurrent.futures.CancelledError, *killed)
-    )
+    if distributed is None:
+        return None
+    if isinstance(error, distributed.KilledWorker):
+        return (
+            "Dask gave up on a task after the workers running it died three "
+            "times, often for lack of memory: check the workers' logs, and try "
+            "smaller chunks or workers with more memory"
+        )
+    cancelled = getattr(distributed.client, "FutureCancelledError", ())
+    if isinstance(error, cancelled):
+        return (
+            "Dask cancelled the fit's computation: a worker was lost with data "
+            "Dask cannot recompute (data scattered from a client have no task "
+            "to rerun), or the client or cluster was closed or restarted. Build "
+            "X from tasks Dask can rerun (da.from_zarr, da.from_npy_stack, "
+            "dask.array.from_array, da.random) rather than from scattered data, "
+            "or fit again once the cluster has its workers back"
+        )
+    return None
 
 
 def _check_finite(X, sample_weight):
@@ -385,14 +416,28 @@ def _as_rows(values, row_chunks, name):
     return values.rechunk((row_chunks,))
 
 
+def _row_counts(n_samples, folds):
+    """How many times each fold takes each row: ``(n_samples, n_folds)``.
+
+    Usually 0 or 1; a ``cv`` iterable may repeat a row (bootstrap folds),
+    and the NumPy search's ``X[train]`` then counts it as often.
+    """
+    counts = np.zeros((n_samples, len(folds)), dtype=np.int64)
+    for fold, rows in enumerate(folds):
+        np.add.at(counts[:, fold], rows, 1)
+    return counts.astype(np.min_scalar_type(counts.max(initial=0)))
+
+
 def _fold_weights(in_train, sample_weight, y_index, factors):
     """Each fold's weights of a chunk's rows: zero outside its training rows.
 
     The product is the one :func:`sklearn_gd._problem.build_problem` forms
-    on the fold's rows, so the weights are the same numbers.
+    on the fold's rows, so the weights are the same numbers (times the
+    number of times the fold takes a row).
     """
-    weights = sample_weight * factors.astype(sample_weight.dtype).T[y_index[:, 0]]
-    return np.where(in_train, weights, 0).astype(sample_weight.dtype)
+    dtype = sample_weight.dtype
+    weights = sample_weight * factors.astype(dtype).T[y_index[:, 0]]
+    return (weights * in_train.astype(dtype)).astype(dtype)
 
 
 def _accuracy_sum(model, X, y, weights):
@@ -432,11 +477,13 @@ def _chunk_scores(X, y, sample_weight, in_test, models, factors, scoring):
         if not (len(rows) and fitted):
             continue
         X_test, y_test = X[rows], y[rows]
-        weights = np.ones(len(rows))
+        weights = in_test[rows, fold].astype(float)  # a repeated row counts twice
         if scoring is None:  # weighed as the training fold weighed the classes
             classes = fitted[0].classes_
-            weights = (
-                sample_weight[rows] * factors[fold][np.searchsorted(classes, y_test)]
+            # X's dtype, then float64, as the NumPy search's example_weights.
+            factor = factors[fold].astype(sample_weight.dtype).astype(float)
+            weights = weights * (
+                sample_weight[rows] * factor[np.searchsorted(classes, y_test)]
             )
         for c, model in enumerate(fold_models):
             if model is not None:
@@ -478,7 +525,8 @@ class DaskLogisticLoss(_loss.Evaluator):
     weight_sums : ndarray of shape (n_folds,)
         The sum of each fold's weights.
     weight_sum : float
-        The first one: that of all the rows, for a fit.
+        The first one: for a fit, that of all the rows (the only fold); the
+        curvature bound of ``alpha='auto'`` uses that column.
 
     Notes
     -----
@@ -517,8 +565,20 @@ class DaskLogisticLoss(_loss.Evaluator):
     def __call__(self, stack, folds=None):
         """Add up the chunks' accumulators; see :class:`sklearn_gd._loss.Evaluator`.
 
-        ``folds`` (one per candidate, default all 0) says whose weights each
-        candidate's sums take.
+        Parameters
+        ----------
+        stack : ndarray of shape (n_candidates, n_outputs, n_dof)
+            The candidates' parameters.
+        folds : ndarray of shape (n_candidates,), default=None
+            The fold (a column of ``sample_weight``) whose weights each
+            candidate's sums take; None is fold 0 for all, a fit.
+
+        Returns
+        -------
+        costs : ndarray of shape (n_candidates,)
+            J of each candidate, divided by its fold's weight sum.
+        grads : ndarray shaped like ``stack``
+            Their gradients.
         """
         delayed = self._delayed
         folds = np.zeros(len(stack), dtype=int) if folds is None else folds

@@ -136,12 +136,14 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
     NumPy arrays, as ``GridSearchCV``'s ``cv_results_`` are.
 
     X may be a Dask array (chunked by rows, on a cluster or in threads): X
-    is never gathered into this process. The labels come here once, for the
-    splitter; every fold weighs the rows it leaves out by zero, so that each
-    iteration is one graph that reads every chunk once for every candidate
-    of every fold, and only parameters and sums travel. Accuracy and
-    ``'neg_log_loss'`` are summed on the workers; another scorer brings
-    each candidate's predictions (one per example) here. The refit is a
+    is never gathered into this process. The labels and the sample weights
+    (one value per example) come here once, for the splitter and the class
+    weights; every fold weighs the rows it leaves out by zero, so that each
+    iteration is one graph in which every chunk runs the kernel once per
+    fold for all that fold's candidates, and only parameters and sums
+    travel. Accuracy and ``'neg_log_loss'`` are summed on the workers;
+    another scorer brings each candidate's predictions (or probabilities)
+    on its test rows here. The refit is a
     :class:`GDLogisticClassifier` fit on the Dask array. ``n_jobs`` is
     not used: Dask's scheduler spreads the work. Every training fold must
     hold every class. The search equals the one on the same data in NumPy
@@ -448,8 +450,9 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
 
         For data whose kind stacks the folds (a Dask array): one problem
         holds every fold's candidates, each fold weighing the rows it leaves
-        out by zero, so that an iteration reads X once for the whole search
-        and X is never split, copied or gathered.
+        out by zero, so that an iteration is one evaluation (on a Dask
+        array, one graph) for the whole search, and X is never split, copied
+        or gathered.
 
         Parameters
         ----------

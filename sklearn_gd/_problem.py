@@ -107,8 +107,8 @@ class FoldsProblem(Problem):
     """The problems of several training folds, stacked into one.
 
     Candidate ``f * n_grid + c`` is candidate ``c`` of the grid on fold
-    ``f``: one evaluation serves every candidate of every fold, so that X is
-    read once per iteration for the whole search (on a Dask array, one graph).
+    ``f``: one evaluation serves every candidate of every fold (on a Dask
+    array, one graph per iteration for the whole search).
 
     Attributes
     ----------

@@ -4,6 +4,7 @@ import os
 import signal
 import threading
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -316,12 +317,35 @@ def test_chunk_tasks_run_the_kernel_on_one_thread(monkeypatch, scheduler, chunk_
 
 @pytest.fixture
 def no_gathering(monkeypatch):
-    """Dask arrays refuse to become NumPy arrays in this process, the client."""
+    """Dask arrays refuse to become NumPy arrays in this process, the client.
+
+    Conversions raise; and what the package computes may hold vectors of one
+    value per example (labels, weights) and small matrices (Gram matrices),
+    never a matrix with X's rows.
+    """
+    from sklearn_gd import _dask
 
     def refuse(self, *args, **kwargs):
         raise AssertionError("a Dask array was gathered into the client")
 
+    real = _dask._compute
+
+    def check(result):
+        if isinstance(result, (tuple, list)):
+            for item in result:
+                check(item)
+        elif isinstance(result, np.ndarray):
+            assert not (result.ndim == 2 and result.shape[0] > 20), (
+                f"computed a {result.shape} matrix into the client"
+            )
+
+    def small_results(*collections):
+        results = real(*collections)
+        check(results)
+        return results
+
     monkeypatch.setattr(da.Array, "__array__", refuse)
+    monkeypatch.setattr(_dask, "_compute", small_results)
 
 
 def _assert_same_search(numpy_search, dask_search):
@@ -422,6 +446,53 @@ def test_cv_search_with_another_scorer_and_lazy_predictions(synchronous):
         lazy = getattr(dask_search, method)(X_dask)
         assert is_dask_array(lazy)
         assert_allclose(lazy.compute(), getattr(numpy_search, method)(X), rtol=1e-10)
+
+
+def test_cv_search_on_dask_counts_repeated_rows(synchronous, no_gathering):
+    """Bootstrap folds repeat rows: X[train] counts them, so do the weights."""
+    rng = np.random.default_rng(15)
+    X, y, sample_weight = _data(rng, 200, 4, 2)
+    folds = [
+        (rng.choice(200, 200), rng.choice(200, 60)),  # with replacement
+        (rng.choice(200, 200), rng.choice(200, 60)),
+    ]
+    params = dict(alphas=[0.1, 1.0], max_iter=30, tol=0, cv=folds)
+    for extra in (dict(class_weight="balanced"), dict(scoring="neg_log_loss")):
+        numpy_search = GDLogisticClassifierCV(**params, **extra).fit(
+            X, y, sample_weight=sample_weight
+        )
+        dask_search = GDLogisticClassifierCV(**params, **extra).fit(
+            *_chunked(50, X, y, sample_weight)
+        )
+        _assert_same_search(numpy_search, dask_search)
+
+
+def test_lost_workers_are_said_and_other_errors_pass(monkeypatch):
+    """Dask's errors for lost workers become one clear error; others stay."""
+    from sklearn_gd._dask import WorkerLostError, _compute
+
+    def failing(error):
+        def compute(*collections, **kwargs):
+            raise error
+
+        return compute
+
+    cases = [
+        (
+            distributed.KilledWorker("task", SimpleNamespace(address="tcp://w"), 3),
+            "died three times",
+        ),
+        (distributed.client.FutureCancelledError("key", "lost"), "cannot recompute"),
+    ]
+    for error, message in cases:
+        monkeypatch.setattr(dask, "compute", failing(error))
+        with pytest.raises(WorkerLostError, match=message) as raised:
+            _compute(da.ones(3))
+        assert "keeps the state it had before this fit" in str(raised.value)
+        assert raised.value.__cause__ is error
+    monkeypatch.setattr(dask, "compute", failing(ValueError("not a worker")))
+    with pytest.raises(ValueError, match="not a worker"):
+        _compute(da.ones(3))
 
 
 def test_cv_search_on_dask_needs_every_class_in_every_training_fold(synchronous):
@@ -539,7 +610,7 @@ def test_losing_scattered_data_says_so_and_keeps_the_previous_fit(
     # it on the other worker, and the fit, needing nothing lost, completes).
     with (
         dask.annotate(workers=[doomed_cluster.doomed_worker], allow_other_workers=True),
-        pytest.raises(WorkerLostError, match="A Dask worker was lost"),
+        pytest.raises(WorkerLostError, match="a worker was lost"),
     ):
         model.fit(X_dask, y_dask)
     assert vars(model).keys() == before.keys()
