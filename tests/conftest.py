@@ -23,6 +23,14 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# pytest-xdist runs one test process per core: one BLAS thread each. Two
+# threads per process oversubscribe the cores, and OpenBLAS's idle threads
+# spin, taking a core from the other process.
+if "PYTEST_XDIST_WORKER" in os.environ:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
+
 
 def _scaled(loader):
     X, y = loader(return_X_y=True)
@@ -108,3 +116,26 @@ def assert_same_steps(a, b):
     moving = np.abs(np.diff(costs)) > 1e-12 * np.abs(costs[1:])
     n = len(moving) if moving.all() else int(np.argmin(moving))
     np.testing.assert_allclose(a.step_sizes_[:n], b.step_sizes_[:n], rtol=1e-12)
+
+
+# Tests of several seconds each (a cluster, a subprocess, an example or a
+# benchmark run), by name. They run first: pytest-xdist hands tests out in
+# order, and one of them left to the end keeps one process busy while the
+# others are done.
+SLOW_FIRST = (
+    "scale_out_with_dask",
+    "test_quick_benchmark_run",
+    "test_quick_scale_out_run",
+    "test_docs_snippets_run_quietly",
+    "worker",
+    "threads_and_cluster",
+    "test_any_chunking",
+    "test_readme_code_runs",
+    "plot_loop_vs_vectorized",
+    "test_python_m_sklearn_gd_runs",
+)
+
+
+def pytest_collection_modifyitems(items):
+    """Move the slow tests to the front, in their order; the rest keep theirs."""
+    items.sort(key=lambda item: not any(name in item.nodeid for name in SLOW_FIRST))

@@ -264,7 +264,7 @@ def test_any_chunking_gives_the_numpy_fit(
     y = np.arange(n_samples) % n_classes
     sample_weight = rng.uniform(0.0, 2.0, n_samples)
     sample_weight[0] = 1.0  # never all zero
-    params = dict(C=1.0, l1_ratio=0.5, max_iter=20, tol=0)
+    params = dict(C=1.0, l1_ratio=0.5, max_iter=8, tol=0)
     numpy_fit = GDLogisticClassifier(**params).fit(X, y, sample_weight=sample_weight)
     with dask.config.set(scheduler="synchronous"):
         dask_fit = GDLogisticClassifier(**params).fit(
