@@ -437,7 +437,7 @@ def _fold_weights(in_train, sample_weight, y_index, factors):
     """
     dtype = sample_weight.dtype
     weights = sample_weight * factors.astype(dtype).T[y_index[:, 0]]
-    return (weights * in_train.astype(dtype)).astype(dtype)
+    return weights * in_train.astype(dtype)
 
 
 def _accuracy_sum(model, X, y, weights):
@@ -485,10 +485,10 @@ def _chunk_scores(X, y, sample_weight, in_test, models, factors, scoring):
             weights = weights * (
                 sample_weight[rows] * factor[np.searchsorted(classes, y_test)]
             )
+        totals[fold] = weights.sum()  # a diverged candidate's is unused
         for c, model in enumerate(fold_models):
             if model is not None:
                 sums[fold, c] = _SUMMED_SCORES[scoring](model, X_test, y_test, weights)
-                totals[fold, c] = weights.sum()
     return sums, totals
 
 

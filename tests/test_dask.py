@@ -24,9 +24,8 @@ da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="session")
-def cluster_client():
-    """One 2-process LocalCluster for the session, on loopback, no dashboard."""
+def _start_cluster():
+    """A 2-process LocalCluster on loopback, no dashboard, and its client."""
     cluster = distributed.LocalCluster(
         n_workers=2,
         threads_per_worker=1,
@@ -39,7 +38,13 @@ def cluster_client():
         scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
     )
     # Not the default scheduler: the other tests stay on their own.
-    client = distributed.Client(cluster, set_as_default=False)
+    return cluster, distributed.Client(cluster, set_as_default=False)
+
+
+@pytest.fixture(scope="session")
+def cluster_client():
+    """One 2-process LocalCluster for the session."""
+    cluster, client = _start_cluster()
     yield client
     client.close()
     cluster.close()
@@ -508,19 +513,6 @@ def test_cv_search_on_dask_needs_every_class_in_every_training_fold(synchronous)
 # Losing a worker in the middle of a fit. Each test starts its own 2-worker
 # cluster: the killed worker is not replaced (distributed's nanny fails to
 # restart it here), so the cluster cannot be shared.
-def _start_cluster():
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        scheduler_port=0,
-        dashboard_address=None,
-        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-    )
-    return cluster, distributed.Client(cluster, set_as_default=False)
-
-
 @pytest.fixture
 def doomed_cluster(monkeypatch):
     """A fresh 2-worker cluster whose first worker is killed at the 4th pass."""
