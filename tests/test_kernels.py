@@ -243,15 +243,17 @@ def test_the_kernels_run_as_python_give_the_compiled_results(monkeypatch):
     as_python = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(as_python)
     assert as_python._prefetch is as_python._no_prefetch
+    assert as_python._as_float64 is as_python._as_float64_python
     as_python._no_prefetch(None, 0, 0)
     rng = np.random.default_rng(6)
-    for n_outputs, n_classes in ((1, 2), (3, 3)):
+    # One binary candidate takes its own loop (_dense_rows_one).
+    for n_candidates, n_outputs, n_classes in ((1, 1, 2), (2, 1, 2), (2, 3, 3)):
         # 41 rows: parts long enough for the rows asked 16 ahead.
         X = rng.normal(size=(41, 3))
         y = rng.integers(n_classes, size=41)
         sw = rng.uniform(size=41)
-        W = rng.normal(size=(2 * n_outputs, 3))
-        b = rng.normal(size=2 * n_outputs)
+        W = rng.normal(size=(n_candidates * n_outputs, 3))
+        b = rng.normal(size=n_candidates * n_outputs)
         for data in (X, sparse.csr_matrix(X)):
             for n_threads in (1, 2):
                 args = (data, y, sw, W, b, n_outputs, 4, n_threads)
