@@ -131,6 +131,15 @@ if numba.config.DISABLE_JIT:
     _as_float64 = _as_float64_python
 
 
+@njit(inline="always", **_SUMS)
+def _prefetch_ahead(X, i, stop):
+    """Ask for rows ``i + _PREFETCH_ROWS`` to ``+ 4`` of X (before ``stop``)."""
+    values_per_line = 64 // X.itemsize
+    for ahead in range(i + _PREFETCH_ROWS, min(i + _PREFETCH_ROWS + 4, stop)):
+        for j in range(0, X.shape[1], values_per_line):
+            _prefetch(X, ahead, j)
+
+
 @njit(**_EXACT)
 def _pow2(k):
     """Return ``2.0**k`` for an integer ``-1022 <= k <= 1023``, from its bits.
@@ -329,7 +338,6 @@ def _dense_rows(X, y, s, W, b, n_outputs, block, start, stop, dW, costs):
     work = np.empty((3, block))
     # A zero of X's dtype: float32 dot products stay float32 (SIMD lanes).
     zero = W[0, 0] - W[0, 0]
-    values_per_line = 64 // X.itemsize
     for first in range(start, stop, block):
         last = min(first + block, stop)
         # Forward pass: X's rows are read from memory here, four at a time:
@@ -337,9 +345,7 @@ def _dense_rows(X, y, s, W, b, n_outputs, block, start, stop, dW, costs):
         # W loaded serves four rows.
         four = first + (last - first) // 4 * 4
         for i in range(first, four, 4):
-            for ahead in range(i + _PREFETCH_ROWS, min(i + _PREFETCH_ROWS + 4, stop)):
-                for j in range(0, n_features, values_per_line):
-                    _prefetch(X, ahead, j)
+            _prefetch_ahead(X, i, stop)
             r = i - first
             for p in range(n_z):
                 z0 = z1 = z2 = z3 = zero
@@ -393,14 +399,11 @@ def _dense_rows_one(X, y, s, W, b, block, start, stop, dW, costs):
     z_block = Z[0]
     work = np.empty((3, block))
     zero = w[0] - w[0]
-    values_per_line = 64 // X.itemsize
     for first in range(start, stop, block):
         last = min(first + block, stop)
         four = first + (last - first) // 4 * 4
         for i in range(first, four, 4):
-            for ahead in range(i + _PREFETCH_ROWS, min(i + _PREFETCH_ROWS + 4, stop)):
-                for j in range(0, n_features, values_per_line):
-                    _prefetch(X, ahead, j)
+            _prefetch_ahead(X, i, stop)
             z0 = z1 = z2 = z3 = zero
             for j in range(n_features):
                 z0 += X[i, j] * w[j]
