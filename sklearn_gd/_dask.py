@@ -617,7 +617,9 @@ class DaskLogisticLoss(_loss.Evaluator):
         """
         delayed = self._delayed
         largest = _compute(
-            delayed(max)([delayed(_largest_abs)(X_c) for X_c, _, _ in self._chunks])
+            delayed(max)(
+                [delayed(_loss.largest_abs)(X_c) for X_c, _, _ in self._chunks]
+            )
         )
         if _loss.gram_could_overflow(largest, self.n_features):
             return np.inf
@@ -669,11 +671,6 @@ def _chunk_sums(
         )
         costs[which], grads[which] = loss.sums(params[which])
     return costs, grads
-
-
-def _largest_abs(X):
-    """Return the largest absolute value of a chunk, without copying it."""
-    return max(float(X.max()), -float(X.min())) if X.size else 0.0
 
 
 def _add_pairs(parts):

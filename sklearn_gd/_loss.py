@@ -828,8 +828,7 @@ def lipschitz_constant(X, sample_weight, fit_intercept, n_classes, l2_reg):
     >>> round(lipschitz_constant(X, np.ones(2), False, 2, 0.0), 12)
     0.25
     """
-    # max and min, unlike abs, make no copy of X.
-    if gram_could_overflow(max(X.max(), -X.min()), X.shape[1]):
+    if gram_could_overflow(largest_abs(X), X.shape[1]):
         return np.inf
     weights = sample_weight / sample_weight.sum()
     if issparse(X):
@@ -837,6 +836,50 @@ def lipschitz_constant(X, sample_weight, fit_intercept, n_classes, l2_reg):
         return _curvature(n_classes) * max(float(largest), 0.0) + l2_reg
     gram = _weighted_gram(X, weights, fit_intercept)
     return lipschitz_from_gram(gram, n_classes, l2_reg)
+
+
+def largest_abs(X):
+    """Return the largest absolute value of X, without writing to X.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Training data (or a chunk of it).
+
+    Returns
+    -------
+    largest : float
+        ``max |x_ij|``; 0.0 for an X without values. Duplicate entries of a
+        sparse X count as their sum, the value they stand for.
+
+    Notes
+    -----
+    SciPy's ``max`` and ``min`` of a sparse matrix that is not in canonical
+    form (unsorted indices, as ``X[:, columns]`` returns, or duplicates) sort
+    its indices and sum its duplicates in place: they rewrite the caller's
+    arrays, fail on read-only ones (what joblib hands its workers) and race
+    when threads share the matrix. The values are read from ``X.data``
+    instead, from a canonical copy when X is not canonical. A dense X is
+    not copied either (``max`` and ``min``, unlike ``abs``, make no copy).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import sparse
+    >>> from sklearn_gd._loss import largest_abs
+    >>> X = sparse.csr_matrix((np.array([2.0, -3.0]), np.array([0, 0]),
+    ...                        np.array([0, 2])), shape=(1, 2))
+    >>> largest_abs(X), X.nnz  # the duplicates stand for -1.0; X is left alone
+    (1.0, 2)
+    """
+    if issparse(X):
+        if not X.has_canonical_format:
+            X = X.copy()  # sorted and summed here, not in the caller's arrays
+            X.sum_duplicates()
+        X = X.data
+    if not X.size:
+        return 0.0
+    return max(float(X.max()), -float(X.min()))
 
 
 def gram_could_overflow(largest_abs, n_features):
@@ -1007,4 +1050,11 @@ def _largest_eigenvalue_sparse(X, weights, fit_intercept):
         gram = np.column_stack([matvec(e) for e in np.eye(n_dof)])
         return np.linalg.eigvalsh(gram)[-1]
     operator = LinearOperator((n_dof, n_dof), matvec=matvec, dtype=np.float64)
-    return eigsh(operator, k=1, which="LA", return_eigenvectors=False, tol=1e-6)[0]
+    # A fixed start (as scikit-learn's _init_arpack_v0): ARPACK's own is
+    # random, which made the bound, the 'auto' step and so every fit on
+    # sparse data differ from one call to the next at round-off.
+    v0 = np.random.default_rng(0).uniform(-1.0, 1.0, size=n_dof)
+    largest = eigsh(
+        operator, k=1, which="LA", return_eigenvectors=False, tol=1e-6, v0=v0
+    )
+    return largest[0]
