@@ -627,7 +627,11 @@ class DaskLogisticLoss(_loss.Evaluator):
             delayed(sum)(
                 [
                     delayed(_loss.feature_gram)(
-                        X_c, s_c[:, 0] / self.weight_sum, self.fit_intercept
+                        X_c,
+                        delayed(_loss.gram_weights)(
+                            s_c[:, 0], self.weight_sum, largest, self.n_features
+                        ),
+                        self.fit_intercept,
                     )
                     for X_c, _, s_c in self._chunks
                 ]

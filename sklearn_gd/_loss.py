@@ -594,11 +594,14 @@ class NamespaceLogisticLoss(Evaluator):
         -------
         L : float
             As :func:`lipschitz_constant` computes it, ``inf`` when the
-            squares of X's values overflow float64.
+            squares of X's values overflow X's dtype (float32 from about
+            1e19), which the Gram matrix is formed in here.
         """
         xp, X = self._xp, self._X
         largest = float(self._to_numpy(xp.max(xp.abs(X))))
-        if gram_could_overflow(largest, X.shape[1]):
+        # The Gram is formed in X's dtype, on X's device (which may have no
+        # float64): its sums must not overflow that dtype.
+        if gram_could_overflow(largest, X.shape[1], self.dtype):
             return np.inf
         weights = self._sample_weight[:, 0, :] / self.weight_sum
         gram = (X * weights).T @ X
@@ -828,9 +831,10 @@ def lipschitz_constant(X, sample_weight, fit_intercept, n_classes, l2_reg):
     >>> round(lipschitz_constant(X, np.ones(2), False, 2, 0.0), 12)
     0.25
     """
-    if gram_could_overflow(largest_abs(X), X.shape[1]):
+    largest = largest_abs(X)
+    if gram_could_overflow(largest, X.shape[1]):
         return np.inf
-    weights = sample_weight / sample_weight.sum()
+    weights = gram_weights(sample_weight, sample_weight.sum(), largest, X.shape[1])
     if issparse(X):
         largest = _largest_eigenvalue_sparse(X, weights, fit_intercept)
         return _curvature(n_classes) * max(float(largest), 0.0) + l2_reg
@@ -882,10 +886,11 @@ def largest_abs(X):
     return max(float(X.max()), -float(X.min()))
 
 
-def gram_could_overflow(largest_abs, n_features):
-    """Tell whether the Gram matrix of data this large could overflow float64.
+def gram_could_overflow(largest_abs, n_features, dtype=np.float64):
+    """Tell whether the Gram matrix of data this large could overflow a dtype.
 
-    Its largest eigenvalue is at most ``(n_features + 1) * max x^2``.
+    Its largest eigenvalue is at most ``(n_features + 1) * max x^2``, and so
+    is every sum that forms it (the weights sum to 1).
 
     Parameters
     ----------
@@ -893,20 +898,54 @@ def gram_could_overflow(largest_abs, n_features):
         The largest absolute value in X.
     n_features : int
         Number of columns of X.
+    dtype : dtype, default=numpy.float64
+        The floating-point type the Gram matrix would be formed in.
 
     Returns
     -------
     overflow : bool
-        True when that bound is not a finite float64.
+        True when that bound is beyond the largest finite value of ``dtype``.
 
     Examples
     --------
+    >>> import numpy as np
     >>> from sklearn_gd._loss import gram_could_overflow
     >>> gram_could_overflow(1e3, 10), gram_could_overflow(1e300, 10)
     (False, True)
+    >>> gram_could_overflow(1e19, 10, np.float32)  # finite in float32...
+    True
     """
     with np.errstate(over="ignore"):  # an overflow is the answer here
-        return not np.isfinite(np.float64(largest_abs) ** 2 * (n_features + 1))
+        bound = np.float64(largest_abs) ** 2 * (n_features + 1)
+    return not bound <= np.finfo(dtype).max
+
+
+def gram_weights(sample_weight, weight_sum, largest_abs, n_features):
+    """Return the diagonal of ``D`` for the Gram matrix, in the dtype it needs.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_samples,)
+        Weights ``s_i``, of X's dtype.
+    weight_sum : float
+        ``sum_i s_i`` over all the data (a chunk's weights sum to less).
+    largest_abs : float
+        The largest absolute value in X (:func:`largest_abs`).
+    n_features : int
+        Number of columns of X.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_samples,)
+        ``s_i / weight_sum``: of the weights' dtype (a float32 X's Gram is
+        formed in float32 arithmetic, as fast as a float32 X is read), or
+        float64 where the Gram's sums could overflow that dtype (float32
+        values beyond about 1e19), which makes NumPy form it in float64.
+    """
+    dtype = sample_weight.dtype
+    if gram_could_overflow(largest_abs, n_features, dtype):
+        dtype = np.dtype(np.float64)
+    return np.asarray(sample_weight, dtype=dtype) / dtype.type(weight_sum)
 
 
 def lipschitz_from_gram(gram, n_classes, l2_reg):

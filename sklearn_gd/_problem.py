@@ -338,10 +338,13 @@ def _steps(alphas, evaluator, penalty):
         return steps
     lipschitz = evaluator.lipschitz_constant(0.0)
     if not np.isfinite(lipschitz):
+        # The bound is formed in float64 for NumPy data, in X's dtype on an
+        # Array API device: the type named is the one that overflowed.
         raise ValueError(
             "alpha='auto' cannot bound the curvature of the cost: the "
-            "squares of X's values overflow float64. Scale X, e.g. with "
-            "StandardScaler in a Pipeline, or pass a float alpha."
+            f"squares of X's values overflow {np.dtype(evaluator.dtype).name}. "
+            "Scale X, e.g. with StandardScaler in a Pipeline, or pass a float "
+            "alpha."
         )
     lipschitz = lipschitz + penalty.l2_reg
     # L = 0 only when the gradient is zero everywhere: any step will do.

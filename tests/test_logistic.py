@@ -445,6 +445,28 @@ def test_float32_is_kept_and_close_to_float64(n_classes):
     assert np.all(np.diff(ad32.cost_history_) <= 100 * eps32 * ad32.cost_history_[0])
 
 
+@pytest.mark.parametrize("form", ["dense", "csr"])
+def test_float32_values_near_1e19_fit_as_their_float64_copy(form):
+    # Finite in float32, their squares are not: the curvature bound is formed
+    # in float64 (it was in float32, and eigvalsh met an inf).
+    from scipy import sparse
+
+    rng = np.random.default_rng(23)
+    X, y = make_data(rng, n_samples=200, n_features=5)
+    X32 = (3e19 * X).astype(np.float32)
+    params = dict(alpha="auto", max_iter=100, tol=0)
+    make = sparse.csr_matrix if form == "csr" else np.asarray
+    gd32 = GDLogisticClassifier(**params).fit(make(X32), y)
+    gd64 = GDLogisticClassifier(**params).fit(make(X32.astype(np.float64)), y)
+    eps32 = np.finfo(np.float32).eps
+    assert gd32.alpha_ == pytest.approx(gd64.alpha_, rel=100 * float(eps32))
+    scale = np.abs(gd64.coef_).max()
+    assert_allclose(gd32.coef_, gd64.coef_, atol=100 * eps32 * scale)
+    assert_array_equal(gd32.predict(X32), gd64.predict(X32))
+    # The default rule starts from the same bound.
+    assert GDLogisticClassifier().fit(make(X32), y).score(X32, y) > 0.6
+
+
 def test_float32_fit_with_the_fixed_step_sees_no_false_cost_rise():
     """The cost of a float32 fit is float64-accurate, so a step that lowers J
     is never read as a rise (the binary cost was once a difference of large
