@@ -284,7 +284,8 @@ class _InMemoryEvaluator(Evaluator):
         self.n_features = X.shape[1]
         self.fit_intercept = fit_intercept
         self.n_classes = n_classes
-        self.weight_sum = float(sample_weight.sum())
+        with np.errstate(over="ignore"):  # refused by the problem builder
+            self.weight_sum = float(sample_weight.sum())
         self.dtype = X.dtype
         self._X = X
         self._sample_weight = sample_weight
@@ -643,8 +644,10 @@ def penalty_strengths(C, l1_ratio, weight_sum):
     >>> penalty_strengths(0.5, 0.25, 4.0)
     (0.375, 0.125)
     """
-    scale = 1.0 / (C * weight_sum)
-    return (1.0 - l1_ratio) * scale, l1_ratio * scale
+    # Tiny weights overflow 1 / (C S): the problem builder refuses that.
+    with np.errstate(over="ignore", invalid="ignore"):
+        scale = 1.0 / (C * weight_sum)
+        return (1.0 - l1_ratio) * scale, l1_ratio * scale
 
 
 class ElasticNet:

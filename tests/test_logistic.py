@@ -362,6 +362,66 @@ def test_zero_class_weights_are_rejected():
         GDLogisticClassifier(class_weight={0: 0.0, 1: 0.0}).fit(X, y)
 
 
+@pytest.mark.parametrize("estimator", ["single", "search"])
+@pytest.mark.parametrize(
+    "class_weight, message",
+    [
+        # Accepted before: the fit ran off to |coef_| = 1e300.
+        ({0: -0.5, 1: 1.0}, "class 0 the weight -0.5"),
+        # Both said "sum to zero" before.
+        ({0: np.nan, 1: 1.0}, "class 0 the weight nan"),
+        ({0: 1.0, 1: -2}, "class 1 the weight -2"),
+        ({0: np.inf, 1: 1.0}, "class 0 the weight inf"),
+        ({0: "heavy", 1: 1.0}, "class 0 the weight 'heavy'"),
+    ],
+)
+def test_bad_class_weights_are_refused_by_class_and_value(
+    estimator, class_weight, message
+):
+    from sklearn_gd import GDLogisticClassifierCV
+
+    X, y = make_data(np.random.default_rng(17))
+    model = (
+        GDLogisticClassifier(class_weight=class_weight)
+        if estimator == "single"
+        else GDLogisticClassifierCV(alphas=[0.1], class_weight=class_weight, cv=2)
+    )
+    with pytest.raises(ValueError, match=f"{message}: class weights must be finite"):
+        model.fit(X, y)
+
+
+def test_weights_whose_sum_overflows_are_refused_as_such():
+    X, y = make_data(np.random.default_rng(18))
+    with pytest.raises(ValueError, match="sum to inf, beyond float64: divide them"):
+        GDLogisticClassifier().fit(X, y, sample_weight=np.full(len(y), 1e307))
+
+
+def test_subnormal_weights_with_a_penalty_are_named_not_x():
+    # Their sum, 4e-319, makes the penalty's factor 1 / (C S) overflow: the
+    # fit "diverged" before, with the advice to standardise X.
+    X, y = make_data(np.random.default_rng(19))
+    with pytest.raises(ValueError, match=r"weights .* sum to 4e-319: with C=1 "):
+        GDLogisticClassifier(C=1.0).fit(X, y, sample_weight=np.full(len(y), 1e-320))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_subnormal_weights_without_a_penalty_fit_as_their_ratios_say(dtype):
+    # J is a ratio of weighted sums: weights w * 2**(minexp - 8), subnormal,
+    # are the model of w, to the digits they keep (nmant - 8 bits).
+    rng = np.random.default_rng(20)
+    X, y = make_data(rng)
+    X = X.astype(dtype)
+    w = rng.uniform(0.5, 2.0, size=len(y))
+    finfo = np.finfo(dtype)
+    params = dict(max_iter=50, tol=0)
+    got = GDLogisticClassifier(**params).fit(
+        X, y, sample_weight=w * 2.0 ** (finfo.minexp - 8)
+    )
+    expected = GDLogisticClassifier(**params).fit(X, y, sample_weight=w)
+    kept = 2.0 ** (8 - finfo.nmant)  # the weights' relative round-off
+    assert_allclose(got.coef_, expected.coef_, rtol=4 * kept)
+
+
 @pytest.mark.parametrize(
     "params, name",
     [
