@@ -601,7 +601,9 @@ def _setup(params, alphas, max_iter, adaptive=False):
     )
 
 
-def report(runs, labels, *, max_iter, tol, auto=False, search=False, stacklevel=3):
+def report(
+    runs, labels, *, max_iter, tol, auto=False, search=False, stacklevel=3, hint=""
+):
     """Turn the outcome of runs into an error and warnings, in one place.
 
     Parameters
@@ -626,6 +628,9 @@ def report(runs, labels, *, max_iter, tol, auto=False, search=False, stacklevel=
         purpose; the histories show them).
     stacklevel : int, default=3
         Passed to :func:`warnings.warn`.
+    hint : str, default=""
+        A sentence the caller adds to a single fit's ``max_iter`` warning:
+        what it knows of the objective that the driver does not.
 
     Raises
     ------
@@ -639,7 +644,7 @@ def report(runs, labels, *, max_iter, tol, auto=False, search=False, stacklevel=
         if run.rose_at[0] >= 0:  # it happened before max_iter was reached
             _warn(_rise_message(run, 0, labels[0]), stacklevel)
         if tol > 0 and run.status[0] == Status.MAX_ITER:
-            _warn(_max_iter_message(run, 0, max_iter, tol, auto), stacklevel)
+            _warn(_max_iter_message(run, 0, max_iter, tol, auto) + hint, stacklevel)
         return
     diverged = {}
     unconverged = set()

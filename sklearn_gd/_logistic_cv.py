@@ -592,7 +592,6 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         model, X = self._fitted(X)
         return model.predict_log_proba(X)
 
-
     # The records that hold an array per candidate (object arrays).
     _PER_CANDIDATE = ("cost_histories_", "coefs_paths_")
 

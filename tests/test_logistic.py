@@ -667,6 +667,33 @@ def test_each_warning_gives_advice_that_fits(params, expected, never):
         assert rose[0] < next(i for i, m in enumerate(messages) if "max_iter" in m)
 
 
+def test_a_slow_penalised_intercept_is_named_with_what_converges_it():
+    # C=1e-6: the L2 term bounds the one step size, the unpenalised
+    # intercept crawls (-0.52 after 1,000 iterations, the optimum -0.98) and
+    # the warning said only "Increase max_iter, or standardise X".
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        n_samples=1000, n_features=10, weights=[0.73], random_state=0
+    )
+    X = StandardScaler().fit_transform(X)
+    optimum = LogisticRegression(C=1e-6, tol=1e-12, max_iter=10_000).fit(X, y)
+    with pytest.warns(ConvergenceWarning) as caught:
+        slow = GDLogisticClassifier(C=1e-6).fit(X, y)
+    (message,) = [str(w.message) for w in caught]
+    assert "the intercept, which is not penalised, moves slowly" in message
+    assert "set momentum=0.9 (with alpha='adaptive')" in message
+    assert abs(slow.intercept_[0] - optimum.intercept_[0]) > 0.4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the advice, followed, converges
+        advised = GDLogisticClassifier(C=1e-6, momentum=0.9).fit(X, y)
+    assert_allclose(advised.intercept_, optimum.intercept_, atol=1e-3)
+    # Only where the penalty bounds the step: not without one.
+    with pytest.warns(ConvergenceWarning) as caught:
+        GDLogisticClassifier(max_iter=3).fit(X, y)
+    assert "intercept" not in str(caught[0].message)
+
+
 def test_divergence_advice_names_a_smaller_step_and_the_safe_rule():
     X, y = _UNSCALED
     with pytest.raises(ValueError) as excinfo:
