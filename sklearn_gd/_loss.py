@@ -878,6 +878,8 @@ def largest_abs(X):
     ...                        np.array([0, 2])), shape=(1, 2))
     >>> largest_abs(X), X.nnz  # the duplicates stand for -1.0; X is left alone
     (1.0, 2)
+    >>> largest_abs(sparse.csr_matrix((3, 2)))  # no stored value
+    0.0
     """
     if issparse(X):
         if not X.has_canonical_format:

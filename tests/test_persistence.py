@@ -128,3 +128,13 @@ def test_round_trips_keep_every_fitted_attribute(fitted_models, name, persistenc
         dumped = sio.dumps(model)
         restored = sio.loads(dumped, trusted=sio.get_untrusted_types(data=dumped))
     _assert_same_attributes(restored, model)
+
+
+def test_a_search_pickled_before_flat_records_or_unfitted_loads(fitted_models):
+    search = fitted_models["search"]
+    # The state of an older version held the object arrays themselves.
+    older = GDLogisticClassifierCV.__new__(GDLogisticClassifierCV)
+    older.__setstate__(dict(vars(search)))
+    _assert_same_attributes(older, search)
+    unfitted = pickle.loads(pickle.dumps(GDLogisticClassifierCV(cv=4)))
+    assert unfitted.get_params() == GDLogisticClassifierCV(cv=4).get_params()
