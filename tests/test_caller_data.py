@@ -129,6 +129,8 @@ def test_fit_predict_and_score_leave_every_caller_array_bit_identical(
     assert _snapshot(arrays) == before
 
 
+# The grid's largest step makes the cost rise in the refit: warned, not wrong.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("estimator", ["alpha='adaptive'", "CV alphas=2 (from 'auto')"])
 def test_fits_in_threads_on_one_unsorted_csr_neither_race_nor_write(estimator):
     # Before, the curvature bound sorted the shared matrix in place: threads
