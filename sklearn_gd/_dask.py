@@ -617,7 +617,9 @@ class DaskLogisticLoss(_loss.Evaluator):
         """
         delayed = self._delayed
         largest = _compute(
-            delayed(max)([delayed(_largest_abs)(X_c) for X_c, _, _ in self._chunks])
+            delayed(max)(
+                [delayed(_loss.largest_abs)(X_c) for X_c, _, _ in self._chunks]
+            )
         )
         if _loss.gram_could_overflow(largest, self.n_features):
             return np.inf
@@ -625,7 +627,11 @@ class DaskLogisticLoss(_loss.Evaluator):
             delayed(sum)(
                 [
                     delayed(_loss.feature_gram)(
-                        X_c, s_c[:, 0] / self.weight_sum, self.fit_intercept
+                        X_c,
+                        delayed(_loss.gram_weights)(
+                            s_c[:, 0], self.weight_sum, largest, self.n_features
+                        ),
+                        self.fit_intercept,
                     )
                     for X_c, _, s_c in self._chunks
                 ]
@@ -669,11 +675,6 @@ def _chunk_sums(
         )
         costs[which], grads[which] = loss.sums(params[which])
     return costs, grads
-
-
-def _largest_abs(X):
-    """Return the largest absolute value of a chunk, without copying it."""
-    return max(float(X.max()), -float(X.min())) if X.size else 0.0
 
 
 def _add_pairs(parts):

@@ -839,7 +839,9 @@ def _prox_step(st, se, c, y, grad):
         soft_threshold(st.new[c], step * l1_reg, se.n_features)
 
 
-def report(runs, labels, *, max_iter, tol, auto=False, search=False, stacklevel=3):
+def report(
+    runs, labels, *, max_iter, tol, auto=False, search=False, stacklevel=3, hint=""
+):
     """Turn the outcome of runs into an error and warnings, in one place.
 
     Parameters
@@ -864,6 +866,9 @@ def report(runs, labels, *, max_iter, tol, auto=False, search=False, stacklevel=
         purpose; the histories show them).
     stacklevel : int, default=3
         Passed to :func:`warnings.warn`.
+    hint : str, default=""
+        A sentence the caller adds to a single fit's ``max_iter`` warning:
+        what it knows of the objective that the driver does not.
 
     Raises
     ------
@@ -877,7 +882,7 @@ def report(runs, labels, *, max_iter, tol, auto=False, search=False, stacklevel=
         if run.rose_at[0] >= 0:  # it happened before max_iter was reached
             _warn(_rise_message(run, 0, labels[0]), stacklevel)
         if tol > 0 and run.status[0] == Status.MAX_ITER:
-            _warn(_max_iter_message(run, 0, max_iter, tol, auto), stacklevel)
+            _warn(_max_iter_message(run, 0, max_iter, tol, auto) + hint, stacklevel)
         return
     diverged = {}
     unconverged = set()

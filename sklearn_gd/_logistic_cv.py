@@ -592,6 +592,46 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         model, X = self._fitted(X)
         return model.predict_log_proba(X)
 
+    # The records that hold an array per candidate (object arrays).
+    _PER_CANDIDATE = ("cost_histories_", "coefs_paths_")
+
+    def __getstate__(self):
+        """Return the state to persist, per-candidate records as flat lists.
+
+        skops stores an object array as the list of its items and rebuilds
+        it with ``np.array``, which stacks items of equal shapes into more
+        dimensions: a (3, 2, 1) array of (1, 7) coefficients came back as a
+        (3, 2, 1, 1, 7) array of floats. A flat list of the items and the
+        shape come back as they were, in skops as in pickle.
+
+        Returns
+        -------
+        state : dict
+            The estimator's attributes; each per-candidate record as
+            ``{"shape": tuple, "items": list}``.
+        """
+        state = dict(super().__getstate__())  # a copy: never our own __dict__
+        for name in self._PER_CANDIDATE:
+            if isinstance(state.get(name), np.ndarray):
+                records = state[name]
+                state[name] = {"shape": records.shape, "items": list(records.flat)}
+        return state
+
+    def __setstate__(self, state):
+        """Restore the state :meth:`__getstate__` returned (or an older one).
+
+        Parameters
+        ----------
+        state : dict
+            The persisted attributes.
+        """
+        state = dict(state)
+        for name in self._PER_CANDIDATE:
+            if isinstance(state.get(name), dict):
+                record = state[name]
+                state[name] = _objects([record["items"]]).reshape(record["shape"])
+        super().__setstate__(state)
+
 
 class FoldResult(NamedTuple):
     """What one fold of :class:`GDLogisticClassifierCV` gives back.

@@ -299,7 +299,8 @@ class _InMemoryEvaluator(Evaluator):
         self.n_features = X.shape[1]
         self.fit_intercept = fit_intercept
         self.n_classes = n_classes
-        self.weight_sum = float(sample_weight.sum())
+        with np.errstate(over="ignore"):  # refused by the problem builder
+            self.weight_sum = float(sample_weight.sum())
         self.dtype = X.dtype
         self._X = X
         self._sample_weight = sample_weight
@@ -610,11 +611,14 @@ class NamespaceLogisticLoss(Evaluator):
         -------
         L : float
             As :func:`lipschitz_constant` computes it, ``inf`` when the
-            squares of X's values overflow float64.
+            squares of X's values overflow X's dtype (float32 from about
+            1e19), which the Gram matrix is formed in here.
         """
         xp, X = self._xp, self._X
         largest = float(self._to_numpy(xp.max(xp.abs(X))))
-        if gram_could_overflow(largest, X.shape[1]):
+        # The Gram is formed in X's dtype, on X's device (which may have no
+        # float64): its sums must not overflow that dtype.
+        if gram_could_overflow(largest, X.shape[1], self.dtype):
             return np.inf
         weights = self._sample_weight[:, 0, :] / self.weight_sum
         gram = (X * weights).T @ X
@@ -656,8 +660,10 @@ def penalty_strengths(C, l1_ratio, weight_sum):
     >>> penalty_strengths(0.5, 0.25, 4.0)
     (0.375, 0.125)
     """
-    scale = 1.0 / (C * weight_sum)
-    return (1.0 - l1_ratio) * scale, l1_ratio * scale
+    # Tiny weights overflow 1 / (C S): the problem builder refuses that.
+    with np.errstate(over="ignore", invalid="ignore"):
+        scale = 1.0 / (C * weight_sum)
+        return (1.0 - l1_ratio) * scale, l1_ratio * scale
 
 
 class ElasticNet:
@@ -947,10 +953,10 @@ def lipschitz_constant(X, sample_weight, fit_intercept, n_classes, l2_reg):
     >>> round(lipschitz_constant(X, np.ones(2), False, 2, 0.0), 12)
     0.25
     """
-    # max and min, unlike abs, make no copy of X.
-    if gram_could_overflow(max(X.max(), -X.min()), X.shape[1]):
+    largest = largest_abs(X)
+    if gram_could_overflow(largest, X.shape[1]):
         return np.inf
-    weights = sample_weight / sample_weight.sum()
+    weights = gram_weights(sample_weight, sample_weight.sum(), largest, X.shape[1])
     if issparse(X):
         largest = _largest_eigenvalue_sparse(X, weights, fit_intercept)
         return _curvature(n_classes) * max(float(largest), 0.0) + l2_reg
@@ -958,10 +964,57 @@ def lipschitz_constant(X, sample_weight, fit_intercept, n_classes, l2_reg):
     return lipschitz_from_gram(gram, n_classes, l2_reg)
 
 
-def gram_could_overflow(largest_abs, n_features):
-    """Tell whether the Gram matrix of data this large could overflow float64.
+def largest_abs(X):
+    """Return the largest absolute value of X, without writing to X.
 
-    Its largest eigenvalue is at most ``(n_features + 1) * max x^2``.
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Training data (or a chunk of it).
+
+    Returns
+    -------
+    largest : float
+        ``max |x_ij|``; 0.0 for an X without values. Duplicate entries of a
+        sparse X count as their sum, the value they stand for.
+
+    Notes
+    -----
+    SciPy's ``max`` and ``min`` of a sparse matrix that is not in canonical
+    form (unsorted indices, as ``X[:, columns]`` returns, or duplicates) sort
+    its indices and sum its duplicates in place: they rewrite the caller's
+    arrays, fail on read-only ones (what joblib hands its workers) and race
+    when threads share the matrix. The values are read from ``X.data``
+    instead, from a canonical copy when X is not canonical. A dense X is
+    not copied either (``max`` and ``min``, unlike ``abs``, make no copy).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import sparse
+    >>> from sklearn_gd._loss import largest_abs
+    >>> X = sparse.csr_matrix((np.array([2.0, -3.0]), np.array([0, 0]),
+    ...                        np.array([0, 2])), shape=(1, 2))
+    >>> largest_abs(X), X.nnz  # the duplicates stand for -1.0; X is left alone
+    (1.0, 2)
+    >>> largest_abs(sparse.csr_matrix((3, 2)))  # no stored value
+    0.0
+    """
+    if issparse(X):
+        if not X.has_canonical_format:
+            X = X.copy()  # sorted and summed here, not in the caller's arrays
+            X.sum_duplicates()
+        X = X.data
+    if not X.size:
+        return 0.0
+    return max(float(X.max()), -float(X.min()))
+
+
+def gram_could_overflow(largest_abs, n_features, dtype=np.float64):
+    """Tell whether the Gram matrix of data this large could overflow a dtype.
+
+    Its largest eigenvalue is at most ``(n_features + 1) * max x^2``, and so
+    is every sum that forms it (the weights sum to 1).
 
     Parameters
     ----------
@@ -969,20 +1022,54 @@ def gram_could_overflow(largest_abs, n_features):
         The largest absolute value in X.
     n_features : int
         Number of columns of X.
+    dtype : dtype, default=numpy.float64
+        The floating-point type the Gram matrix would be formed in.
 
     Returns
     -------
     overflow : bool
-        True when that bound is not a finite float64.
+        True when that bound is beyond the largest finite value of ``dtype``.
 
     Examples
     --------
+    >>> import numpy as np
     >>> from sklearn_gd._loss import gram_could_overflow
     >>> gram_could_overflow(1e3, 10), gram_could_overflow(1e300, 10)
     (False, True)
+    >>> gram_could_overflow(1e19, 10, np.float32)  # finite in float32...
+    True
     """
     with np.errstate(over="ignore"):  # an overflow is the answer here
-        return not np.isfinite(np.float64(largest_abs) ** 2 * (n_features + 1))
+        bound = np.float64(largest_abs) ** 2 * (n_features + 1)
+    return not bound <= np.finfo(dtype).max
+
+
+def gram_weights(sample_weight, weight_sum, largest_abs, n_features):
+    """Return the diagonal of ``D`` for the Gram matrix, in the dtype it needs.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_samples,)
+        Weights ``s_i``, of X's dtype.
+    weight_sum : float
+        ``sum_i s_i`` over all the data (a chunk's weights sum to less).
+    largest_abs : float
+        The largest absolute value in X (:func:`largest_abs`).
+    n_features : int
+        Number of columns of X.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_samples,)
+        ``s_i / weight_sum``: of the weights' dtype (a float32 X's Gram is
+        formed in float32 arithmetic, as fast as a float32 X is read), or
+        float64 where the Gram's sums could overflow that dtype (float32
+        values beyond about 1e19), which makes NumPy form it in float64.
+    """
+    dtype = sample_weight.dtype
+    if gram_could_overflow(largest_abs, n_features, dtype):
+        dtype = np.dtype(np.float64)
+    return np.asarray(sample_weight, dtype=dtype) / dtype.type(weight_sum)
 
 
 def lipschitz_from_gram(gram, n_classes, l2_reg):
@@ -1126,4 +1213,11 @@ def _largest_eigenvalue_sparse(X, weights, fit_intercept):
         gram = np.column_stack([matvec(e) for e in np.eye(n_dof)])
         return np.linalg.eigvalsh(gram)[-1]
     operator = LinearOperator((n_dof, n_dof), matvec=matvec, dtype=np.float64)
-    return eigsh(operator, k=1, which="LA", return_eigenvectors=False, tol=1e-6)[0]
+    # A fixed start (as scikit-learn's _init_arpack_v0): ARPACK's own is
+    # random, which made the bound, the 'auto' step and so every fit on
+    # sparse data differ from one call to the next at round-off.
+    v0 = np.random.default_rng(0).uniform(-1.0, 1.0, size=n_dof)
+    largest = eigsh(
+        operator, k=1, which="LA", return_eigenvectors=False, tol=1e-6, v0=v0
+    )
+    return largest[0]

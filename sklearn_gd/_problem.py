@@ -39,6 +39,9 @@ class Problem:
     adaptive : ndarray of shape (n_candidates,)
         Which candidates adapt their step (``alpha='adaptive'``), starting
         from ``alphas``.
+    data_curvature : float or None, default=None
+        The bound of the data term's curvature (the evaluator's Lipschitz
+        constant without the penalty), where a step rule needed it.
     """
 
     evaluator: Evaluator
@@ -48,6 +51,33 @@ class Problem:
     classes: np.ndarray
     class_weight: np.ndarray
     adaptive: np.ndarray
+    data_curvature: float = None
+
+    def penalty_bounds_the_step(self, c):
+        """Tell whether candidate ``c``'s L2 term, not its data, bounds its step.
+
+        Then one step size serves weights whose curvature is at least the
+        L2 factor and an unpenalised intercept whose curvature is at most the
+        data's: the intercept moves by a small fraction of its distance to
+        the optimum per iteration (``C=1e-6``: -0.52 after 1,000 iterations,
+        the optimum -0.98).
+
+        Parameters
+        ----------
+        c : int
+            The candidate.
+
+        Returns
+        -------
+        bounded : bool
+            True when an intercept is fitted and the L2 factor exceeds the
+            data's curvature bound (known for 'auto' and 'adaptive' only).
+        """
+        return bool(
+            self.evaluator.fit_intercept
+            and self.data_curvature is not None
+            and self.penalty.l2_reg[c] > self.data_curvature
+        )
 
     def data_term(self, stack, which):
         """Return the data term of J of candidates ``which`` and its gradient."""
@@ -193,11 +223,8 @@ def build_folds_problem(
     evaluator = kind.folds_evaluator(
         X, y_index, sample_weight, trains, factors, len(classes), fit_intercept
     )
-    if not np.all(evaluator.weight_sums > 0):
-        raise ValueError(
-            "The sample weights (times the class weights) of a training fold "
-            "sum to zero: every fold needs an example with a positive weight."
-        )
+    for fold, weight_sum in enumerate(evaluator.weight_sums):
+        _check_weight_sum(weight_sum, evaluator.dtype, f" of training fold {fold}")
     penalties = [
         ElasticNet.from_C(Cs, l1_ratio, weight_sum, fit_intercept)
         for weight_sum in evaluator.weight_sums
@@ -278,22 +305,126 @@ def build_problem(
     evaluator = kind.evaluator(
         X, y_index, sample_weight, len(classes), fit_intercept, solver
     )
-    if not evaluator.weight_sum > 0:
-        raise ValueError(
-            "The sample weights (times the class weights) sum to zero: "
-            "at least one example needs a positive weight."
+    scale = _subnormal_scale(evaluator.weight_sum, evaluator.dtype)
+    if scale != 1.0:
+        # J is a ratio of sums of s_i: the same for s_i * scale, and exact in
+        # normal numbers where subnormal ones keep a few digits.
+        sample_weight = kind.finish(sample_weight * sample_weight.dtype.type(scale))
+        evaluator = kind.evaluator(
+            X, y_index, sample_weight, len(classes), fit_intercept, solver
         )
-    penalty = ElasticNet.from_C(Cs, l1_ratio, evaluator.weight_sum, fit_intercept)
+    weight_sum = evaluator.weight_sum / scale
+    _check_weight_sum(weight_sum, evaluator.dtype)
+    penalty = ElasticNet.from_C(Cs, l1_ratio, weight_sum, fit_intercept)
+    _check_penalty(penalty, Cs, weight_sum)
     start = _start(evaluator, classes, previous)
+    steps, data_curvature = _steps(alphas, evaluator, penalty)
     return Problem(
         evaluator=evaluator,
         penalty=penalty,
-        alphas=_steps(alphas, evaluator, penalty),
+        alphas=steps,
+        data_curvature=data_curvature,
         start=np.repeat(start[None], len(alphas), axis=0),
         classes=classes,
         class_weight=factors,
         adaptive=np.array([isinstance(a, str) and a == "adaptive" for a in alphas]),
     )
+
+
+def _subnormal_scale(weight_sum, dtype):
+    """Return the power of two that makes subnormal weights normal, or 1.
+
+    The weights of a sum below the smallest normal number are all subnormal;
+    times ``2**-minexp`` (2**1022 in float64) the sum stays below 1 and the
+    smallest subnormal becomes ``2**-52``: every weight is normal, exactly.
+    """
+    finfo = np.finfo(dtype)
+    if not 0.0 < weight_sum < finfo.tiny:
+        return 1.0
+    return 2.0**-finfo.minexp
+
+
+def _check_weight_sum(weight_sum, dtype, where=""):
+    """Refuse a sum of weights that is zero or beyond the dtype, saying which.
+
+    Parameters
+    ----------
+    weight_sum : float
+        ``sum_i s_i``, the class weights multiplied in.
+    dtype : dtype
+        The weights' floating-point type.
+    where : str, default=""
+        Where the weights are, e.g. " of training fold 2".
+
+    Raises
+    ------
+    ValueError
+        If the sum is zero (no example counts) or not finite (the weights
+        are non-negative and finite, so their sum overflowed).
+    """
+    if weight_sum == 0:
+        raise ValueError(
+            f"The sample weights (times the class weights){where} sum to zero: "
+            "at least one example needs a positive weight."
+        )
+    if not np.isfinite(weight_sum):
+        raise ValueError(
+            f"The sample weights (times the class weights){where} sum to "
+            f"{weight_sum}, beyond {np.dtype(dtype).name}: divide them by a "
+            "constant k and multiply C by k, which is the same model."
+        )
+
+
+def _check_penalty(penalty, Cs, weight_sum):
+    """Refuse a penalty whose factor ``1 / (C * sum_i s_i)`` overflows."""
+    factors = penalty.l2_reg + penalty.l1_reg
+    if np.all(np.isfinite(factors)):
+        return
+    C = np.asarray(Cs, dtype=float)[~np.isfinite(factors)][0]
+    raise ValueError(
+        f"The sample weights (times the class weights) sum to {weight_sum:.3g}: "
+        f"with C={C:g} the penalty's factor 1 / (C * sum of the weights) "
+        "overflows float64. Multiply the weights by a constant k and divide C "
+        "by k, which is the same model."
+    )
+
+
+def check_class_weight(class_weight):
+    """Refuse a ``class_weight`` dict with a weight that is not a finite number >= 0.
+
+    Parameters
+    ----------
+    class_weight : dict, 'balanced' or None
+        Weights of the classes; only a dict is checked (the others are
+        computed from the data).
+
+    Raises
+    ------
+    ValueError
+        Naming the first class whose weight is negative, NaN, infinite or
+        not a number, and the weight.
+
+    Examples
+    --------
+    >>> from sklearn_gd._problem import check_class_weight
+    >>> check_class_weight({0: 1.0, 1: 2})
+    >>> check_class_weight({"cat": -0.5, "dog": 1.0})
+    Traceback (most recent call last):
+    ...
+    ValueError: class_weight gives class 'cat' the weight -0.5: class weights ...
+    """
+    if not isinstance(class_weight, dict):
+        return
+    for label, weight in class_weight.items():
+        try:
+            valid = bool(np.isfinite(weight) and weight >= 0)
+        except TypeError:
+            valid = False
+        if not valid:
+            raise ValueError(
+                f"class_weight gives class {label!r} the weight {weight!r}: class "
+                "weights must be finite and non-negative, as sample weights are."
+            )
 
 
 def _weigh(kind, y_index, classes, sample_weight, class_weight):
@@ -314,6 +445,7 @@ def _weigh(kind, y_index, classes, sample_weight, class_weight):
 
 def _class_factors(class_weight, classes, counts):
     """Return the factor of each class; ``counts()`` its weighted count."""
+    check_class_weight(class_weight)
     if class_weight == "balanced":
         # scikit-learn's n_samples / (n_classes * count), with the counts
         # weighted, as LogisticRegression does from scikit-learn 1.9 on.
@@ -329,24 +461,31 @@ def _class_factors(class_weight, classes, counts):
 
 
 def _steps(alphas, evaluator, penalty):
-    """Return each candidate's (first) step: alpha, or ``1 / L`` for a string."""
+    """Return each candidate's (first) step: alpha, or ``1 / L`` for a string.
+
+    Also returns the data term's curvature bound, or None where no rule
+    needed it.
+    """
     auto = np.array([isinstance(alpha, str) for alpha in alphas])
     steps = np.array([1.0 if isinstance(a, str) else float(a) for a in alphas])
     if not auto.any():
-        return steps
-    lipschitz = evaluator.lipschitz_constant(0.0)
+        return steps, None
+    lipschitz = data_curvature = evaluator.lipschitz_constant(0.0)
     if not np.isfinite(lipschitz):
+        # The bound is formed in float64 for NumPy data, in X's dtype on an
+        # Array API device: the type named is the one that overflowed.
         raise ValueError(
             "alpha='auto' cannot bound the curvature of the cost: the "
-            "squares of X's values overflow float64. Scale X, e.g. with "
-            "StandardScaler in a Pipeline, or pass a float alpha."
+            f"squares of X's values overflow {np.dtype(evaluator.dtype).name}. "
+            "Scale X, e.g. with StandardScaler in a Pipeline, or pass a float "
+            "alpha."
         )
     lipschitz = lipschitz + penalty.l2_reg
     # L = 0 only when the gradient is zero everywhere: any step will do.
     auto_steps = np.divide(
         1.0, lipschitz, out=np.ones_like(lipschitz), where=lipschitz > 0
     )
-    return np.where(auto, auto_steps, steps)
+    return np.where(auto, auto_steps, steps), data_curvature
 
 
 def _start(evaluator, classes, previous):

@@ -133,6 +133,8 @@ SLOW_FIRST = (
     "test_readme_code_runs",
     "plot_loop_vs_vectorized",
     "test_python_m_sklearn_gd_runs",
+    "test_fits_after_truncating_every_kernels_cache_files",
+    "test_fit_as_an_unprivileged_user",
 )
 
 

@@ -362,6 +362,66 @@ def test_zero_class_weights_are_rejected():
         GDLogisticClassifier(class_weight={0: 0.0, 1: 0.0}).fit(X, y)
 
 
+@pytest.mark.parametrize("estimator", ["single", "search"])
+@pytest.mark.parametrize(
+    "class_weight, message",
+    [
+        # Accepted before: the fit ran off to |coef_| = 1e300.
+        ({0: -0.5, 1: 1.0}, "class 0 the weight -0.5"),
+        # Both said "sum to zero" before.
+        ({0: np.nan, 1: 1.0}, "class 0 the weight nan"),
+        ({0: 1.0, 1: -2}, "class 1 the weight -2"),
+        ({0: np.inf, 1: 1.0}, "class 0 the weight inf"),
+        ({0: "heavy", 1: 1.0}, "class 0 the weight 'heavy'"),
+    ],
+)
+def test_bad_class_weights_are_refused_by_class_and_value(
+    estimator, class_weight, message
+):
+    from sklearn_gd import GDLogisticClassifierCV
+
+    X, y = make_data(np.random.default_rng(17))
+    model = (
+        GDLogisticClassifier(class_weight=class_weight)
+        if estimator == "single"
+        else GDLogisticClassifierCV(alphas=[0.1], class_weight=class_weight, cv=2)
+    )
+    with pytest.raises(ValueError, match=f"{message}: class weights must be finite"):
+        model.fit(X, y)
+
+
+def test_weights_whose_sum_overflows_are_refused_as_such():
+    X, y = make_data(np.random.default_rng(18))
+    with pytest.raises(ValueError, match="sum to inf, beyond float64: divide them"):
+        GDLogisticClassifier().fit(X, y, sample_weight=np.full(len(y), 1e307))
+
+
+def test_subnormal_weights_with_a_penalty_are_named_not_x():
+    # Their sum, 4e-319, makes the penalty's factor 1 / (C S) overflow: the
+    # fit "diverged" before, with the advice to standardise X.
+    X, y = make_data(np.random.default_rng(19))
+    with pytest.raises(ValueError, match=r"weights .* sum to 4e-319: with C=1 "):
+        GDLogisticClassifier(C=1.0).fit(X, y, sample_weight=np.full(len(y), 1e-320))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_subnormal_weights_without_a_penalty_fit_as_their_ratios_say(dtype):
+    # J is a ratio of weighted sums: weights w * 2**(minexp - 8), subnormal,
+    # are the model of w, to the digits they keep (nmant - 8 bits).
+    rng = np.random.default_rng(20)
+    X, y = make_data(rng)
+    X = X.astype(dtype)
+    w = rng.uniform(0.5, 2.0, size=len(y))
+    finfo = np.finfo(dtype)
+    params = dict(max_iter=50, tol=0)
+    got = GDLogisticClassifier(**params).fit(
+        X, y, sample_weight=w * 2.0 ** (finfo.minexp - 8)
+    )
+    expected = GDLogisticClassifier(**params).fit(X, y, sample_weight=w)
+    kept = 2.0 ** (8 - finfo.nmant)  # the weights' relative round-off
+    assert_allclose(got.coef_, expected.coef_, rtol=4 * kept)
+
+
 @pytest.mark.parametrize(
     "params, name",
     [
@@ -443,6 +503,29 @@ def test_float32_is_kept_and_close_to_float64(n_classes):
     assert max(ad32.n_iter_, ad64.n_iter_) < 1000  # both reached tol
     assert ad32.cost_history_[-1] == pytest.approx(ad64.cost_history_[-1], rel=1e-5)
     assert np.all(np.diff(ad32.cost_history_) <= 100 * eps32 * ad32.cost_history_[0])
+
+
+@pytest.mark.parametrize("form", ["dense", "csr"])
+def test_float32_values_near_1e19_fit_as_their_float64_copy(form):
+    # Finite in float32, their squares are not: the curvature bound is formed
+    # in float64 (it was in float32, and eigvalsh met an inf).
+    from scipy import sparse
+
+    rng = np.random.default_rng(23)
+    X, y = make_data(rng, n_samples=200, n_features=5)
+    X32 = (3e19 * X).astype(np.float32)
+    params = dict(alpha="auto", max_iter=100, tol=0)
+    make = sparse.csr_matrix if form == "csr" else np.asarray
+    gd32 = GDLogisticClassifier(**params).fit(make(X32), y)
+    gd64 = GDLogisticClassifier(**params).fit(make(X32.astype(np.float64)), y)
+    eps32 = np.finfo(np.float32).eps
+    assert gd32.alpha_ == pytest.approx(gd64.alpha_, rel=100 * float(eps32))
+    scale = np.abs(gd64.coef_).max()
+    assert_allclose(gd32.coef_, gd64.coef_, atol=100 * eps32 * scale)
+    assert_array_equal(gd32.predict(X32), gd64.predict(X32))
+    # The default rule starts from the same bound.
+    adaptive = GDLogisticClassifier(max_iter=100, tol=0).fit(make(X32), y)
+    assert adaptive.score(X32, y) > 0.6
 
 
 def test_float32_fit_with_the_fixed_step_sees_no_false_cost_rise():
@@ -583,6 +666,33 @@ def test_each_warning_gives_advice_that_fits(params, expected, never):
     rose = [i for i, m in enumerate(messages) if "cost rose" in m]
     if rose:  # in the order they happened: the rise before max_iter
         assert rose[0] < next(i for i, m in enumerate(messages) if "max_iter" in m)
+
+
+def test_a_slow_penalised_intercept_is_named_with_what_converges_it():
+    # C=1e-6: the L2 term bounds the one step size, the unpenalised
+    # intercept crawls (-0.52 after 1,000 iterations, the optimum -0.98) and
+    # the warning said only "Increase max_iter, or standardise X".
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        n_samples=1000, n_features=10, weights=[0.73], random_state=0
+    )
+    X = StandardScaler().fit_transform(X)
+    optimum = LogisticRegression(C=1e-6, tol=1e-12, max_iter=10_000).fit(X, y)
+    with pytest.warns(ConvergenceWarning) as caught:
+        slow = GDLogisticClassifier(C=1e-6).fit(X, y)
+    (message,) = [str(w.message) for w in caught]
+    assert "the intercept, which is not penalised, moves slowly" in message
+    assert "set momentum=0.9 (with alpha='adaptive')" in message
+    assert abs(slow.intercept_[0] - optimum.intercept_[0]) > 0.4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the advice, followed, converges
+        advised = GDLogisticClassifier(C=1e-6, momentum=0.9).fit(X, y)
+    assert_allclose(advised.intercept_, optimum.intercept_, atol=1e-3)
+    # Only where the penalty bounds the step: not without one.
+    with pytest.warns(ConvergenceWarning) as caught:
+        GDLogisticClassifier(max_iter=3).fit(X, y)
+    assert "intercept" not in str(caught[0].message)
 
 
 def test_divergence_advice_names_a_smaller_step_and_the_safe_rule():

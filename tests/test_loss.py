@@ -269,3 +269,16 @@ def test_every_evaluator_honours_the_contract(n_classes, fit_intercept):
         assert evaluator.weight_sum == pytest.approx(weights.sum(), rel=1e-13)
         assert (evaluator.n_features, evaluator.n_outputs) == (4, n_outputs)
         assert evaluator.dtype == np.float64, name
+
+
+@pytest.mark.parametrize("n_samples", [2, 200])  # both forms of the Gram
+def test_lipschitz_constant_of_huge_float32_is_the_float64_one(n_samples):
+    rng = np.random.default_rng(12)
+    X32 = (3e19 * rng.normal(size=(n_samples, 4))).astype(np.float32)
+    sw = np.ones(n_samples, dtype=np.float32)
+    L32 = _loss.lipschitz_constant(X32, sw, True, 2, 0.0)
+    L64 = _loss.lipschitz_constant(
+        X32.astype(np.float64), sw.astype(float), True, 2, 0.0
+    )
+    assert np.isfinite(L32)
+    assert L32 == pytest.approx(L64, rel=1e-6)
