@@ -22,11 +22,11 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
-from numba import njit
 from numba.extending import overload, register_jitable
 from scipy.sparse import issparse
 
 from sklearn_gd import _gradient_descent, _kernels, _loss
+from sklearn_gd._jit import njit
 
 # The rule's functions, compiled as they are written. Division by zero
 # gives inf or NaN, as in NumPy (the rule tests for them), rather than
