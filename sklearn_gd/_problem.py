@@ -332,16 +332,18 @@ def _class_factors(class_weight, classes, counts):
 
 def _steps(alphas, evaluator, penalty):
     """Return each candidate's (first) step: alpha, or ``1 / L`` for a string."""
-    auto = np.array([isinstance(alpha, str) for alpha in alphas])
+    alphas = np.asarray(alphas, dtype=object)
+    auto = np.array([isinstance(alpha, str) for alpha in alphas], dtype=bool)
     steps = np.array([1.0 if isinstance(a, str) else float(a) for a in alphas])
     if not auto.any():
         return steps
     lipschitz = evaluator.lipschitz_constant(0.0)
     if not np.isfinite(lipschitz):
+        rules = " and ".join(f"alpha={rule!r}" for rule in sorted(set(alphas[auto])))
         raise ValueError(
-            "alpha='auto' cannot bound the curvature of the cost: the "
-            "squares of X's values overflow float64. Scale X, e.g. with "
-            "StandardScaler in a Pipeline, or pass a float alpha."
+            f"{rules} cannot bound the curvature of the cost, where the step "
+            "starts: the squares of X's values overflow float64. Scale X, e.g. "
+            "with StandardScaler in a Pipeline, or pass a float alpha."
         )
     lipschitz = lipschitz + penalty.l2_reg
     # L = 0 only when the gradient is zero everywhere: any step will do.
