@@ -39,7 +39,8 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         regularisation strength as in other scikit-learn estimators (see
         ``C``). A float is the textbook's fixed learning rate; it must be
         > 0, and too large a value makes the cost rise (a
-        ``ConvergenceWarning``) or become non-finite (a ``ValueError``).
+        ``ConvergenceWarning``), or end above its start or become non-finite
+        (a ``ValueError``: no usable model).
         ``'auto'`` is the fixed step ``1 / L``, with ``L`` a bound on the
         curvature of the cost for this data and these weights that holds
         everywhere: the cost never rises, but near the optimum the step is
@@ -88,7 +89,9 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         zeros. The data must have the same classes and features.
     verbose : int, default=0
         ``1`` prints about ten progress lines per fit (iteration, cost, largest
-        gradient component, elapsed time), ``2`` or more one per iteration.
+        gradient component, elapsed time), at iterations spaced on a log
+        scale up to ``max_iter``, the first and the last always; ``2`` or
+        more one per iteration.
 
     Attributes
     ----------

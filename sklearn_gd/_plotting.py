@@ -267,7 +267,7 @@ class CostHistoryDisplay:
             A fitted :class:`~sklearn_gd.GDLogisticClassifier`: its curve
             (``line_``); a Pipeline ending in one (its last step); a fitted
             :class:`~sklearn.model_selection.GridSearchCV` or
-            :class:`~sklearn.model_selection.RandomizedSearchCV` over either
+            ``RandomizedSearchCV`` over either
             (its ``best_estimator_``). Or a fitted
             :class:`~sklearn_gd.GDLogisticClassifierCV`:
             the curve of every candidate on ``fold`` that did not diverge
