@@ -61,8 +61,9 @@ def device_unusable(namespace, device_name):
         except ImportError:
             return None
         if not torch.cuda.is_available():
+            built = "with" if torch.backends.cuda.is_built() else "without"
             return (
-                "torch on cuda: PyTorch is built with CUDA but sees no usable "
+                f"torch on cuda: PyTorch (built {built} CUDA) sees no usable "
                 "device (torch.cuda.is_available() is False)"
             )
     if namespace == "cupy":

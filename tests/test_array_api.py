@@ -166,7 +166,7 @@ def test_cv_search_in_namespace_equals_numpy_search(
     X, y = make_data(rng, n_samples=90, n_features=4, n_classes=n_classes)
     sample_weight = rng.uniform(0.5, 2.0, len(y))
     params = dict(
-        alphas=[0.1, 1.0, 1e308],  # the last one diverges
+        alphas=[0.1, 1.0, "auto", 1e308],  # a rule per fold; the last diverges
         Cs=[1.0, np.inf],
         cv=3,
         max_iter=40,
