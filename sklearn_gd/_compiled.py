@@ -45,6 +45,8 @@ _RULE = (
     _loss.l1_value,
     _loss.soft_threshold,
 )
+
+
 for _function in _RULE:
     register_jitable(error_model="numpy")(_function)
 
@@ -152,6 +154,11 @@ def prepare(
     >>> costs.round(6), grads
     (array([0.693147]), array([[[-0.5  , -0.375,  0.   ]]]))
     """
+    # The compiled driver calls the parallel kernels: numba's threading layer
+    # must be started before it runs, and loading it from the disk cache does
+    # not start it (a segmentation fault in a fresh process whose first
+    # compiled call came from the cache). get_num_threads() starts it.
+    numba.get_num_threads()
     sparse = issparse(X)
     n_samples, n_features = X.shape
     # A block holds about 32 KiB of X: rows of a CSR X hold nnz / m values.
