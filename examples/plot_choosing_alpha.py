@@ -24,7 +24,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_gd import CostHistoryDisplay, GDLogisticClassifier
 
 X, y = load_breast_cancer(return_X_y=True)
-pipe = make_pipeline(StandardScaler(), GDLogisticClassifier(C=1.0, max_iter=200, tol=0))
+pipe = make_pipeline(StandardScaler(), GDLogisticClassifier(max_iter=200, tol=0))
 alphas = [1e-3, 1e-2, 1e-1, 0.3, 1.0, 3.0]
 search = GridSearchCV(
     pipe,
@@ -41,7 +41,7 @@ print("alpha     mean log-loss (5-fold CV, 200 iterations)")
 for alpha, score in zip(alphas, search.cv_results_["mean_test_score"], strict=True):
     print(f"{alpha:<9g} {-score:.4f}")
 best = search.best_params_["gdlogisticclassifier__alpha"]
-auto = make_pipeline(StandardScaler(), GDLogisticClassifier(C=1.0, max_iter=1, tol=0))
+auto = make_pipeline(StandardScaler(), GDLogisticClassifier(max_iter=1, tol=0))
 print(f"best alpha: {best}; alpha='auto' would use {auto.fit(X, y)[-1].alpha_:.3f}")
 
 # %%
@@ -50,14 +50,16 @@ print(f"best alpha: {best}; alpha='auto' would use {auto.fit(X, y)[-1].alpha_:.3
 # Each curve is drawn on the same axes; the display adds a legend entry per
 # estimator. The too-large step overshoots the optimum at every update: its
 # cost jumps up and down and, after 200 iterations, is still far above the
-# others, while the too-small one has barely moved.
+# others, while the too-small one has barely moved. A step larger still
+# (``alpha=100`` here) leaves the cost above where it started: ``fit`` then
+# raises a ``ValueError`` (no usable model) rather than keep it.
 display = None
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)
-    for alpha, name in [(1e-3, "too small"), (best, "good"), (100.0, "too large")]:
+    for alpha, name in [(1e-3, "too small"), (best, "good"), (30.0, "too large")]:
         model = make_pipeline(
             StandardScaler(),
-            GDLogisticClassifier(C=1.0, alpha=alpha, max_iter=200, tol=0),
+            GDLogisticClassifier(alpha=alpha, max_iter=200, tol=0),
         ).fit(X, y)
         display = CostHistoryDisplay.from_estimator(
             model,

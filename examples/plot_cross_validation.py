@@ -24,7 +24,7 @@ from sklearn_gd import GDLogisticClassifier, GDLogisticClassifierCV
 
 X, y = load_breast_cancer(return_X_y=True)
 cv = StratifiedKFold(10, shuffle=True, random_state=0)
-model = make_pipeline(StandardScaler(), GDLogisticClassifier(C=1.0, max_iter=5000))
+model = make_pipeline(StandardScaler(), GDLogisticClassifier())
 scores = cross_validate(
     model, X, y, cv=cv, scoring=["accuracy", "roc_auc", "neg_log_loss"]
 )

@@ -21,7 +21,7 @@ from sklearn_gd import CostHistoryDisplay, GDLogisticClassifier
 
 X, y = load_breast_cancer(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
-model = make_pipeline(StandardScaler(), GDLogisticClassifier(C=1.0, max_iter=5000))
+model = make_pipeline(StandardScaler(), GDLogisticClassifier())
 model.fit(X_train, y_train)
 
 gd = model[-1]

@@ -52,8 +52,8 @@ def run_demo(max_iter=5000):
     -------
     rows : list of dict
         One row per solver with the keys ``solver``, ``n_iter``, ``cost``,
-        ``train_accuracy``, ``test_accuracy``, ``fit_seconds`` and
-        ``cost_history``.
+        ``train_accuracy``, ``test_accuracy``, ``fit_seconds``,
+        ``cost_history`` and ``n_train`` (the training examples).
 
     Examples
     --------
@@ -71,7 +71,7 @@ def run_demo(max_iter=5000):
     for solver in ("loop", "vectorized"):
         model = make_pipeline(
             StandardScaler(),
-            GDLogisticClassifier(solver=solver, C=1.0, max_iter=max_iter, tol=1e-4),
+            GDLogisticClassifier(solver=solver, max_iter=max_iter),
         )
         start = time.perf_counter()
         model.fit(X_train, y_train)
@@ -86,6 +86,7 @@ def run_demo(max_iter=5000):
                 "test_accuracy": model.score(X_test, y_test),
                 "fit_seconds": fit_seconds,
                 "cost_history": gd.cost_history_,
+                "n_train": len(y_train),
             }
         )
     return rows
@@ -102,21 +103,27 @@ def format_table(rows):
     Returns
     -------
     text : str
-        A table, one line per solver, and a line with the vectorized speedup.
+        A table, one line per solver, and the vectorized speed-up with what
+        it measures: whole fits, where the driver's bookkeeping per iteration
+        counts, not one pass over X.
 
     Examples
     --------
     >>> print(format_table([
     ...     {"solver": "loop", "n_iter": 3, "cost": 0.5, "train_accuracy": 0.9,
-    ...      "test_accuracy": 0.8, "fit_seconds": 2.0},
+    ...      "test_accuracy": 0.8, "fit_seconds": 2.0, "n_train": 426},
     ...     {"solver": "vectorized", "n_iter": 3, "cost": 0.5,
-    ...      "train_accuracy": 0.9, "test_accuracy": 0.8, "fit_seconds": 0.5}]))
+    ...      "train_accuracy": 0.9, "test_accuracy": 0.8, "fit_seconds": 0.5,
+    ...      "n_train": 426}]))
     | solver     | iterations | final cost | train acc | test acc | fit time |
     |------------|-----------:|-----------:|----------:|---------:|---------:|
     | loop       |          3 |   0.500000 |     0.900 |    0.800 |  2.000 s |
     | vectorized |          3 |   0.500000 |     0.900 |    0.800 |  0.500 s |
     <BLANKLINE>
-    vectorized speedup over loop: 4.0x
+    vectorized speed-up over loop: 4.0x, one whole fit each (3 iterations on
+    426 examples, the driver's bookkeeping per iteration included); one pass
+    over X alone is 39x faster on 1,000 x 10 and 291x on 10,000 x 30
+    (docs/performance.rst)
     """
     lines = [
         "| solver     | iterations | final cost | train acc | test acc | fit time |",
@@ -130,7 +137,15 @@ def format_table(rows):
         )
     seconds = {row["solver"]: row["fit_seconds"] for row in rows}
     speedup = seconds["loop"] / seconds["vectorized"]
-    lines += ["", f"vectorized speedup over loop: {speedup:.1f}x"]
+    lines += [
+        "",
+        f"vectorized speed-up over loop: {speedup:.1f}x, one whole fit each "
+        f"({rows[-1]['n_iter']} iterations on",
+        f"{rows[-1]['n_train']} examples, the driver's bookkeeping per iteration "
+        "included); one pass",
+        "over X alone is 39x faster on 1,000 x 10 and 291x on 10,000 x 30",
+        "(docs/performance.rst)",
+    ]
     return "\n".join(lines)
 
 
@@ -173,8 +188,9 @@ def save_cost_curves(rows, path):
 def main():
     """Print the demo's table; save the cost curves when matplotlib is there."""
     print(
-        "GDLogisticClassifier on the breast-cancer data (StandardScaler, C=1.0, "
-        "alpha='adaptive', the default; 75% train / 25% test)\n"
+        "GDLogisticClassifier on the breast-cancer data: StandardScaler, then the\n"
+        "defaults, alpha='adaptive' and C=1.0 (LogisticRegression's; C=np.inf is\n"
+        "the textbook's unpenalised cost); 75% train / 25% test\n"
     )
     seconds = compile_kernels()
     if seconds > 1.0:

@@ -255,6 +255,11 @@ class DaskData(DataKind):
         """
         return np.zeros((X.shape[0], 1)), self.to_numpy(y)
 
+    def feature_moments(self, X):
+        """Return each column's mean and standard deviation, one pass over X."""
+        mean, std = _compute(X.mean(axis=0), X.std(axis=0))
+        return np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+
     def take(self, array, rows):
         """Return the given rows of a Dask array, lazily."""
         return array[rows]

@@ -214,6 +214,19 @@ class DataKind(ABC):
         """Return X and y as a scikit-learn splitter reads them."""
 
     @abstractmethod
+    def feature_moments(self, X):
+        """Return the mean and the standard deviation of each column of X.
+
+        One pass over X, asked for only by advice that depends on whether X
+        is standardised (:func:`sklearn_gd._gradient_descent.report`).
+
+        Returns
+        -------
+        mean, std : ndarray of shape (n_features,)
+            NumPy float64 arrays.
+        """
+
+    @abstractmethod
     def take(self, array, rows):
         """Return the given rows of an array (a fold)."""
 
@@ -349,6 +362,21 @@ class InMemoryData(DataKind):
         """Return X and y as a scikit-learn splitter reads them."""
         return X, y
 
+    def feature_moments(self, X):
+        """Return each column's mean and standard deviation; see DataKind."""
+        if issparse(X):  # E[x^2] - E[x]^2: the zeros are never formed
+            mean = np.asarray(X.mean(axis=0), dtype=float).ravel()
+            with np.errstate(over="ignore", invalid="ignore"):
+                squares = np.bincount(
+                    X.indices,
+                    weights=np.square(X.data, dtype=float),
+                    minlength=X.shape[1],
+                )
+                variance = squares / X.shape[0] - mean**2
+            return mean, np.sqrt(np.maximum(variance, 0.0))
+        with np.errstate(over="ignore", invalid="ignore"):  # inf says it all
+            return X.mean(axis=0, dtype=float), X.std(axis=0, dtype=float)
+
 
 class NamespaceData(InMemoryData):
     """Arrays of an Array API namespace other than NumPy, e.g. PyTorch.
@@ -450,6 +478,14 @@ class NamespaceData(InMemoryData):
     def splittable(self, X, y):
         """Return NumPy stand-ins that a scikit-learn splitter reads."""
         return np.zeros((X.shape[0], 1)), self.to_numpy(y)
+
+    def feature_moments(self, X):
+        """Return each column's mean and standard deviation, computed in ``xp``."""
+        xp = self.xp
+        return (
+            self.to_numpy(xp.mean(X, axis=0)).astype(float),
+            self.to_numpy(xp.std(X, axis=0)).astype(float),
+        )
 
     def fitted(self, array):
         """Put a NumPy array in X's namespace and on its device (strings stay)."""

@@ -226,7 +226,7 @@ def gradient_descent(
         verbose=verbose,
         callback=None if callback is None else lambda k, stack: callback(k, stack[0]),
     )
-    report([run], [f"alpha={alpha!r}"], max_iter=max_iter, tol=tol)
+    report([run], [f"alpha={float(alpha):.4g}"], max_iter=max_iter, tol=tol)
     return run.params[0], run.history(0), int(run.n_iter[0])
 
 
@@ -342,7 +342,7 @@ def descend_candidates(
     for k in range(max_iter):
         running = descent.evaluate(k)
         running = descent.check(k, running, tol)
-        progress.report(k, run.cost_history[k, running], descent.largest, len(running))
+        progress.report(k, run.cost_history[k], descent.largest, len(running))
         if not len(running):
             break
         descent.step(k, running)
@@ -353,7 +353,7 @@ def descend_candidates(
             break
     # Finalize: whoever is still running ran out of iterations.
     run.status[run.status == Status.RUNNING] = Status.MAX_ITER
-    progress.report(k, run.cost_history[k, descent.active], descent.largest, 0, True)
+    progress.report(k, run.cost_history[k], descent.largest, 0, True)
     return run
 
 
@@ -602,9 +602,22 @@ def _setup(params, alphas, max_iter, adaptive=False):
 
 
 def report(
-    runs, labels, *, max_iter, tol, auto=False, search=False, stacklevel=3, hint=""
+    runs,
+    labels,
+    *,
+    max_iter,
+    tol,
+    auto=False,
+    search=False,
+    Cs=None,
+    feature_moments=None,
+    stacklevel=3,
+    hint="",
 ):
     """Turn the outcome of runs into an error and warnings, in one place.
+
+    Each message names its cause and only advice that fits it: never a
+    setting already in use, never a remedy for another cause.
 
     Parameters
     ----------
@@ -621,11 +634,21 @@ def report(
         Whether a single fit's fixed step was chosen for the user (``1/L``):
         then the advice never suggests it.
     search : bool, default=False
-        False for a single fit: a divergence raises, a rise and reaching
-        ``max_iter`` warn. True for a search over candidates: diverged
-        candidates and unconverged ones are each listed in one warning, and
-        rises are not warned about (a search tries steps too large on
-        purpose; the histories show them).
+        False for a single fit: a divergence, or a cost that ended above its
+        start, raises; a rise and reaching ``max_iter`` warn (one warning at
+        most). True for a search over candidates: failed candidates (see
+        :func:`failed`) and unconverged ones are each listed in one warning,
+        and rises are not warned about (a search tries steps too large on
+        purpose; the histories and the scores show them).
+    Cs : array-like of float, default=None
+        The inverse regularisation strength of each candidate, when the
+        objective is penalised that way: an infinite one (no penalty) is
+        named when it can keep a fit from converging. None says nothing
+        about a penalty.
+    feature_moments : callable, default=None
+        ``feature_moments() -> (mean, std)``, each column's mean and standard
+        deviation, called at most once and only when the advice depends on
+        whether X is standardised. None: unknown.
     stacklevel : int, default=3
         Passed to :func:`warnings.warn`.
     hint : str, default=""
@@ -635,42 +658,181 @@ def report(
     Raises
     ------
     ValueError
-        When a single fit diverged: where, with which step, and what to try.
+        When a single fit diverged, or its cost ended above its start: where,
+        with which step, and what to try.
     """
+    Cs = np.full(len(labels), np.nan) if Cs is None else np.asarray(Cs, dtype=float)
+    scales = _ScaleAdvice(feature_moments)
     if not search:
         run = runs[0]
         if run.diverged[0]:
-            raise _divergence_error(run, 0, labels[0], auto)
-        if run.rose_at[0] >= 0:  # it happened before max_iter was reached
+            raise _divergence_error(run, 0, labels[0], auto, scales)
+        if _ended_above_start(run)[0]:
+            raise _above_start_error(run, 0, labels[0], scales)
+        if run.rose_at[0] >= 0:  # the step is too large: more iterations won't do
             _warn(_rise_message(run, 0, labels[0]), stacklevel)
-        if tol > 0 and run.status[0] == Status.MAX_ITER:
-            _warn(_max_iter_message(run, 0, max_iter, tol, auto) + hint, stacklevel)
+        elif tol > 0 and run.status[0] == Status.MAX_ITER:
+            _warn(
+                _max_iter_message(run, 0, max_iter, tol, auto, Cs[0], scales) + hint,
+                stacklevel,
+            )
         return
     diverged = {}
     unconverged = set()
     for fold, run in enumerate(runs):
-        for c in np.flatnonzero(run.diverged):
-            diverged.setdefault(
-                c,
-                f"{labels[c]} (fold {fold}): diverged at iteration "
-                f"{run.n_iter[c]}: {_what(run, c)}",
+        for c in np.flatnonzero(failed(run)):
+            how = (
+                f"diverged at iteration {run.n_iter[c]}: {_what(run, c)}"
+                if run.diverged[c]
+                else _above_start(run, c)
             )
+            diverged.setdefault(c, f"{labels[c]} (fold {fold}): {how}")
         if tol > 0:
-            unconverged.update(np.flatnonzero(run.status == Status.MAX_ITER))
+            # A candidate whose cost rose took too large a step: more
+            # iterations would not help it, and its score tells.
+            stuck = (run.status == Status.MAX_ITER) & (run.rose_at < 0)
+            unconverged.update(np.flatnonzero(stuck))
     unconverged -= set(diverged)  # said once, by the worse of the two
     if diverged:
         _warn(
-            "Some candidates diverged and score NaN; they are never chosen:\n"
+            "Some candidates diverged, or their cost ended above its start, and "
+            "score NaN; they are never chosen:\n"
             + "\n".join(diverged[c] for c in sorted(diverged)),
             stacklevel,
         )
     if unconverged:
-        names = "; ".join(labels[c] for c in sorted(unconverged))
-        _warn(
+        which = sorted(unconverged)
+        names = "; ".join(labels[c] for c in which)
+        advice = ["Increase max_iter"]
+        if runs[0].adaptive[which].any() and scales.problem():
+            advice.append(scales.standardise())
+        message = (
             f"These candidates reached max_iter={max_iter} before tol on some "
-            f"fold: {names}. Increase max_iter.",
-            stacklevel,
+            f"fold: {names}. {', or '.join(advice)}."
         )
+        if np.isinf(Cs[which]).any():
+            message += " " + _UNPENALISED
+        _warn(message, stacklevel)
+
+
+def failed(run):
+    """Tell which candidates of a run gave no usable model.
+
+    A candidate fails when it diverged (a cost, gradient or parameter not
+    finite), or when its cost ended above where it started: a fixed step so
+    large that the model predicts worse than the starting one.
+
+    Parameters
+    ----------
+    run : CandidateRun
+        The run.
+
+    Returns
+    -------
+    failed : ndarray of bool of shape (n_candidates,)
+        Whether each candidate failed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd._gradient_descent import descend_candidates, failed
+    >>> def quadratics(stack, which):
+    ...     return (stack**2).sum(axis=1), 2 * stack
+    >>> run = descend_candidates(quadratics, np.ones((3, 2)),
+    ...     alphas=[0.25, 1.1, 1e300], max_iter=20, tol=1e-6)
+    >>> failed(run).tolist()
+    [False, True, True]
+    """
+    return run.diverged | _ended_above_start(run)
+
+
+def _ended_above_start(run):
+    """Whether each candidate's last cost is above its first (not round-off)."""
+    n = len(run.n_iter)
+    first = run.cost_history[0]
+    last = run.cost_history[np.maximum(run.n_iter - 1, 0), np.arange(n)]
+    rtol = max(1e-12, _RISE_EPS * float(np.finfo(run.params.dtype).eps))
+    with np.errstate(invalid="ignore"):
+        return (run.rose_at >= 0) & (last - first > rtol * np.abs(first))
+
+
+# A column's mean or standard deviation that makes gradient descent crawl:
+# standard deviations that differ by more than this factor between columns,
+# or a mean this many standard deviations away from 0 (which the intercept's
+# column of ones then has to make up for).
+_SCALE_SPREAD = 10.0
+_MEAN_OFFSET = 3.0
+
+_STANDARDISE = "standardise X (e.g. StandardScaler in a Pipeline)"
+
+_UNPENALISED = (
+    "Without a penalty (C=np.inf), no max_iter is enough where the classes are "
+    "(nearly) separable: the weights grow without bound and J has no minimum "
+    "to reach. Set a finite C (e.g. C=1.0, the default)."
+)
+
+
+class _ScaleAdvice:
+    """Whether X is far from standardised, asked of the data once, if ever.
+
+    Parameters
+    ----------
+    feature_moments : callable or None
+        ``feature_moments() -> (mean, std)`` of X's columns; None: unknown.
+    """
+
+    def __init__(self, feature_moments):
+        self.feature_moments = feature_moments
+        self._problem = None
+
+    @property
+    def known(self):
+        """Whether the data can be asked."""
+        return self.feature_moments is not None
+
+    def problem(self):
+        """Say how X is far from standardised; '' when it is not, or unknown."""
+        if self._problem is None:
+            self._problem = (
+                "" if not self.known else _scale_problem(*self.feature_moments())
+            )
+        return self._problem
+
+    def standardise(self):
+        """Advise to standardise X, with the reason when it is known."""
+        problem = self.problem()
+        return f"{_STANDARDISE}: {problem}" if problem else _STANDARDISE
+
+
+def _scale_problem(mean, std):
+    """Say how columns with these moments are far from standardised, or ''.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> _scale_problem(np.zeros(3), np.array([1.0, 0.0, 1.1]))
+    ''
+    >>> print(_scale_problem(np.array([0.0, 5.8]), np.array([1e3, 0.8])))
+    its columns' standard deviations range from 0.8 to 1e+03, and a column's
+    mean is 7.2 standard deviations from 0
+    """
+    mean, std = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+    std = np.where(np.isnan(std), np.inf, std)  # values whose squares overflow
+    varying = std > 0  # a constant column does not slow the descent
+    if not varying.any():
+        return ""
+    mean, std = mean[varying], std[varying]
+    parts = []
+    if std.max() > _SCALE_SPREAD * std.min():
+        parts.append(
+            f"its columns' standard deviations range from {std.min():.2g} to "
+            f"{std.max():.2g}"
+        )
+    with np.errstate(invalid="ignore"):
+        offset = float(np.nanmax(np.abs(mean) / std, initial=0.0))
+    if offset > _MEAN_OFFSET:
+        parts.append(f"a column's mean is {offset:.2g} standard deviations from 0")
+    return ", and ".join(parts)
 
 
 def _warn(message, stacklevel):
@@ -687,19 +849,51 @@ def _what(run, c):
     return "a parameter became non-finite"
 
 
-def _divergence_error(run, c, label, auto):
+def _above_start(run, c):
+    """Say where candidate ``c``'s cost started, rose and ended."""
+    return (
+        f"its cost ended above its start (from {run.cost_history[0, c]:.6g} to "
+        f"{run.last_cost[c]:.6g}), after rising at iteration {run.rose_at[c] + 1}"
+    )
+
+
+def _smaller_step(run, c, scales):
+    """Advice for a fixed step too large: a smaller one, the adaptive rule."""
+    advice = (
+        f"Try a smaller alpha (e.g. {run.alphas[c] / 10:.3g}), or "
+        "alpha='adaptive' (the default), whose cost never rises"
+    )
+    if not scales.known or scales.problem():
+        advice += f"; or {scales.standardise()}"
+    return advice + "."
+
+
+def _divergence_error(run, c, label, auto, scales):
     """Build the error raised when a single fit diverges."""
     if run.adaptive[c] or auto:  # the step was not the user's: the data are
-        advice = "Standardise X (e.g. StandardScaler in a Pipeline)."
+        if scales.known and not scales.problem():
+            advice = (
+                "X is standardised: look for extreme values in X or in the "
+                "sample weights."
+            )
+        else:
+            advice = scales.standardise()
+            advice = advice[0].upper() + advice[1:] + "."
     else:
-        advice = (
-            f"Try a smaller alpha (e.g. {run.alphas[c] / 10:.3g}), "
-            "alpha='adaptive' (the default), or standardising X (e.g. "
-            "StandardScaler in a Pipeline)."
-        )
+        advice = _smaller_step(run, c, scales)
     return ValueError(
         f"Gradient descent diverged at iteration {run.n_iter[c]} with {label}: "
         f"{_what(run, c)}. {advice}"
+    )
+
+
+def _above_start_error(run, c, label, scales):
+    """Build the error raised when a single fit's cost ended above its start."""
+    return ValueError(
+        f"Gradient descent with {label} gave no usable model: "
+        f"{_above_start(run, c)}. "
+        f"The learning rate is far too large for this data. "
+        f"{_smaller_step(run, c, scales)}"
     )
 
 
@@ -709,28 +903,28 @@ def _rise_message(run, c, label):
     before, after = run.cost_history[k - 1, c], run.cost_history[k, c]
     return (
         f"The cost rose at iteration {k + 1} (from {before:.6g} to {after:.6g}) "
-        f"with {label}: the learning rate is too large for this data. Try a "
-        "smaller alpha, or alpha='adaptive' (the default), whose cost never "
-        "rises."
+        f"with {label}: the learning rate is too large for this data, and more "
+        "iterations would not help. Try a smaller alpha, or alpha='adaptive' "
+        "(the default), whose cost never rises."
     )
 
 
-def _max_iter_message(run, c, max_iter, tol, auto):
+def _max_iter_message(run, c, max_iter, tol, auto, C, scales):
     """Say how far the gradient still was, and what fits this run."""
-    if run.rose_at[c] >= 0:  # a larger step would not help
-        advice = "Increase max_iter."
-    elif run.adaptive[c]:
-        advice = (
-            "Increase max_iter, or standardise X (e.g. StandardScaler in a "
-            "Pipeline): features on very different scales slow every step."
-        )
-    elif auto:
-        advice = (
-            "Increase max_iter, or use alpha='adaptive' (the default), which "
-            "takes larger steps where the cost allows them."
-        )
-    else:
-        advice = "Increase max_iter, or try a larger alpha or alpha='adaptive'."
+    options = ["Increase max_iter"]
+    if not run.adaptive[c]:
+        if auto:
+            options.append(
+                "use alpha='adaptive' (the default), which takes larger steps "
+                "where the cost allows them"
+            )
+        else:
+            options.append("try a larger alpha or alpha='adaptive' (the default)")
+    if scales.problem():
+        options.append(scales.standardise())
+    advice = ", or ".join(options) + "."
+    if np.isinf(C):
+        advice += " " + _UNPENALISED
     return (
         f"Gradient descent reached max_iter={max_iter} before the largest "
         f"gradient component ({run.largest_gradient[c]:.3g}) fell below "
@@ -744,14 +938,30 @@ class _Progress:
     Parameters
     ----------
     verbose : int
-        0 prints nothing, 1 about ten lines per run, 2 or more every iteration.
+        0 prints nothing; 1 about ten lines per run, at iterations spaced
+        evenly on a log scale from 1 to ``max_iter``, and the last; 2 or more
+        every iteration.
     max_iter : int
-        Maximum number of iterations, which sets the cadence for ``verbose=1``.
+        Maximum number of iterations, the end of the scale for ``verbose=1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> progress = _Progress(1, 1000)
+    >>> sorted(progress.at)
+    [0, 1, 4, 9, 21, 45, 99, 214, 463, 999]
     """
+
+    # Lines of a run that reaches max_iter with verbose=1.
+    N_LINES = 10
 
     def __init__(self, verbose, max_iter):
         self.verbose = verbose
-        self.every = 1 if verbose > 1 else max(1, max_iter // 10)
+        if verbose > 1:
+            self.at = None  # every iteration
+        else:
+            points = np.geomspace(1, max_iter, min(self.N_LINES, max_iter))
+            self.at = set((np.rint(points) - 1).astype(int).tolist())
         self.start = time.perf_counter()
         self.last_printed = None
 
@@ -763,23 +973,27 @@ class _Progress:
         k : int
             Zero-based iteration.
         costs : ndarray
-            The finite costs of the candidates evaluated at that iteration.
+            The costs recorded at that iteration (NaN for a candidate that
+            was not evaluated, or whose cost was not finite).
         largest_gradients : ndarray
-            Their largest absolute gradient (mapping) components.
+            The largest absolute gradient (mapping) components of the
+            candidates evaluated.
         n_running : int
             Number of candidates still running after the iteration.
         last : bool, default=False
             Whether this is the run's final report, always printed once.
         """
-        if not self.verbose or k == self.last_printed or not len(costs):
+        finite = np.asarray(costs)[np.isfinite(costs)]
+        if not self.verbose or k == self.last_printed or not len(finite):
             return
-        if last or k % self.every == 0:
+        if last or self.at is None or k in self.at:
             elapsed = time.perf_counter() - self.start
+            largest = np.max(largest_gradients, initial=0.0)
             line = (
-                f"iteration {k + 1:>6}  cost {costs.min():.8e}  "
-                f"max|grad| {largest_gradients.max():.3e}  elapsed {elapsed:.2f}s"
+                f"iteration {k + 1:>6}  cost {finite.min():.8e}  "
+                f"max|grad| {largest:.3e}  elapsed {elapsed:.2f}s"
             )
-            if len(costs) > 1 or n_running > 1:
+            if len(costs) > 1:
                 line += f"  running {n_running}"
             print(line)
             self.last_printed = k

@@ -39,7 +39,8 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         regularisation strength as in other scikit-learn estimators (see
         ``C``). A float is the textbook's fixed learning rate; it must be
         > 0, and too large a value makes the cost rise (a
-        ``ConvergenceWarning``) or become non-finite (a ``ValueError``).
+        ``ConvergenceWarning``), or end above its start or become non-finite
+        (a ``ValueError``: no usable model).
         ``'auto'`` is the fixed step ``1 / L``, with ``L`` a bound on the
         curvature of the cost for this data and these weights that holds
         everywhere: the cost never rises, but near the optimum the step is
@@ -65,10 +66,14 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Stop when the largest absolute component of the gradient (with an L1
         penalty: of the proximal gradient mapping) is at most ``tol``. ``0``
         runs exactly ``max_iter`` iterations, without a warning.
-    C : float, default=np.inf
+    C : float, default=1.0
         Inverse regularisation strength, as in
-        :class:`~sklearn.linear_model.LogisticRegression`. ``np.inf`` means no
-        penalty: the plain averaged cross-entropy.
+        :class:`~sklearn.linear_model.LogisticRegression`, with its default:
+        smaller values penalise the weights more. ``np.inf`` means no
+        penalty: the plain averaged cross-entropy of "Gradient descent on m
+        examples". Without a penalty, on classes that a hyperplane (nearly)
+        separates, the weights grow without bound, the fit runs to
+        ``max_iter`` and the probabilities saturate at 0 and 1.
     l1_ratio : float, default=0.0
         Elastic-net mixing, ``0 <= l1_ratio <= 1``: 0 is an L2 penalty, 1 an
         L1 penalty, applied by a soft-threshold (proximal) step after every
@@ -84,7 +89,9 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         zeros. The data must have the same classes and features.
     verbose : int, default=0
         ``1`` prints about ten progress lines per fit (iteration, cost, largest
-        gradient component, elapsed time), ``2`` or more one per iteration.
+        gradient component, elapsed time), at iterations spaced on a log
+        scale up to ``max_iter``, the first and the last always; ``2`` or
+        more one per iteration.
 
     Attributes
     ----------
@@ -144,12 +151,11 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     >>> from sklearn.preprocessing import StandardScaler
     >>> from sklearn_gd import GDLogisticClassifier
     >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> clf = make_pipeline(
-    ...     StandardScaler(), GDLogisticClassifier(C=1.0, max_iter=5000))
+    >>> clf = make_pipeline(StandardScaler(), GDLogisticClassifier())
     >>> bool(clf.fit(X, y).score(X, y) > 0.97)
     True
     >>> gd = clf[-1]
-    >>> gd.n_iter_ < 5000, round(float(gd.cost_history_[0]), 4)
+    >>> gd.n_iter_ < 1000, round(float(gd.cost_history_[0]), 4)
     (True, 0.6931)
     """
 
@@ -180,7 +186,7 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         nesterovs_momentum=True,
         max_iter=1000,
         tol=1e-4,
-        C=np.inf,
+        C=1.0,
         l1_ratio=0.0,
         fit_intercept=True,
         class_weight=None,
@@ -311,17 +317,16 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         )
         if callbacks is not None:
             callbacks.close()
-        steps = run.steps(0)
-        taken = steps[np.isfinite(steps)]
-        # The adaptive rule's learning rate is the last one it took.
-        alpha = float(taken[-1] if len(taken) else problem.alphas[0])
-        label = "alpha='adaptive'" if problem.adaptive[0] else f"alpha={alpha!r}"
+        alpha = _step_used(run, 0)
+        label = alpha_label("adaptive" if problem.adaptive[0] else alpha)
         report(
             [run],
             [label],
             max_iter=self.max_iter,
             tol=self.tol,
             auto=isinstance(self.alpha, str) and self.alpha == "auto",
+            Cs=[self.C],
+            feature_moments=partial(kind.feature_moments, X),
             stacklevel=5,  # the caller of fit
             hint=self._slow_intercept_hint(problem),
         )
@@ -538,7 +543,35 @@ def fitted_candidate(params, kind, classes, run, c, X):
     """
     model = GDLogisticClassifier(**params)
     validate_data(model, X, skip_check_array=True)  # records n_features_in_
-    return model._set_fitted(kind, classes, run, float(run.alphas[c]), c)
+    return model._set_fitted(kind, classes, run, _step_used(run, c), c)
+
+
+def _step_used(run, c):
+    """Return candidate ``c``'s learning rate: the adaptive rule's last one."""
+    steps = run.steps(c)
+    taken = steps[np.isfinite(steps)]
+    return float(taken[-1] if len(taken) else run.alphas[c])
+
+
+def alpha_label(alpha):
+    """Name a learning rate, or a step rule, as a message or a legend does.
+
+    Parameters
+    ----------
+    alpha : float or str
+        A learning rate, ``'auto'`` or ``'adaptive'``.
+
+    Returns
+    -------
+    label : str
+        ``"alpha=0.1"`` or ``"alpha='adaptive'"``.
+
+    Examples
+    --------
+    >>> alpha_label(0.1), alpha_label("adaptive")
+    ('alpha=0.1', "alpha='adaptive'")
+    """
+    return f"alpha={alpha!r}" if isinstance(alpha, str) else f"alpha={alpha:.4g}"
 
 
 def _predict(estimator, X, method):

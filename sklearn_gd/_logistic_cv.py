@@ -1,6 +1,7 @@
 """Cross-validation over the learning rate, every candidate in one pass over X."""
 
-from numbers import Integral
+from functools import partial
+from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
@@ -14,8 +15,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_gd._dask import is_dask_array
 from sklearn_gd._data import data_kind
-from sklearn_gd._gradient_descent import CandidateRun, report
-from sklearn_gd._logistic import GDLogisticClassifier, fitted_candidate
+from sklearn_gd._gradient_descent import CandidateRun, failed, report
+from sklearn_gd._logistic import GDLogisticClassifier, alpha_label, fitted_candidate
 from sklearn_gd._problem import build_folds_problem, build_problem, example_weights
 
 
@@ -33,15 +34,17 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    alphas : int or array-like of float, default=8
+    alphas : int or array-like of {float, 'auto', 'adaptive'}, default=8
         The learning rates to try (not regularisation strengths): fixed
-        steps, the textbook's ``alpha``, each candidate keeping its own (the
-        adaptive rule of :class:`GDLogisticClassifier` chooses its step itself
-        and needs no search). An int ``n`` tries ``n`` rates spaced evenly on
-        a log scale from 1/10 to 10 times the ``alpha='auto'`` step of all the
-        training data.
-    Cs : array-like of float, default=(np.inf,)
-        Inverse regularisation strengths to try; ``np.inf`` is no penalty.
+        steps, the textbook's ``alpha``, and the step rules ``'auto'`` and
+        ``'adaptive'`` of :class:`GDLogisticClassifier`, each candidate with
+        its own rule (``'auto'`` is ``1 / L`` of its training fold). An int
+        ``n`` tries ``n`` fixed rates spaced evenly on a log scale from 1/10
+        to 10 times the ``alpha='auto'`` step of all the training data. On a
+        Dask array, floats and an int only.
+    Cs : array-like of float, default=(1.0,)
+        Inverse regularisation strengths to try, :class:`GDLogisticClassifier`'s
+        default ``C=1.0`` alone unless told; ``np.inf`` is no penalty.
     l1_ratio : float, default=0.0
         Elastic-net mixing, as in :class:`GDLogisticClassifier`.
     cv : int, cross-validation generator or iterable, default=5
@@ -85,22 +88,25 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     alphas_ : ndarray of shape (n_alphas,)
-        The learning rates tried.
+        The learning rates tried: floats, or objects where ``'auto'`` or
+        ``'adaptive'`` are among them.
     Cs_ : ndarray of shape (n_Cs,)
         The inverse regularisation strengths tried.
-    alpha_ : float
-        The chosen learning rate.
+    alpha_ : float or str
+        The chosen learning rate (or rule).
     C_ : float
         The chosen ``C``.
     scores_ : ndarray of shape (n_folds, n_alphas, n_Cs)
-        Test-fold score of each candidate; NaN where it diverged.
+        Test-fold score of each candidate; NaN where it diverged or its cost
+        ended above its start (a step far too large).
     cost_histories_ : ndarray of object, shape (n_folds, n_alphas, n_Cs)
         Each candidate's cost history on each training fold, ``n_iter_``
         entries long; a diverged candidate's ends with NaN when its cost
         was not finite.
     coefs_paths_ : ndarray of object, shape (n_folds, n_alphas, n_Cs)
         Each candidate's parameters on each training fold: ``coef_`` with
-        ``intercept_`` as a last column when fitted; None where it diverged.
+        ``intercept_`` as a last column when fitted; None where it diverged
+        (or its cost ended above its start).
     n_iter_ : ndarray of shape (n_folds, n_alphas, n_Cs)
         Iterations each candidate ran on each fold.
     best_estimator_ : GDLogisticClassifier
@@ -181,7 +187,7 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         self,
         *,
         alphas=8,
-        Cs=(np.inf,),
+        Cs=(1.0,),
         l1_ratio=0.0,
         cv=5,
         scoring=None,
@@ -283,10 +289,12 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
             )
         report(
             [fold.run for fold in folds],
-            [f"alpha={alpha:.4g}, C={C:g}" for alpha, C in grid],
+            [f"{alpha_label(alpha)}, C={C:g}" for alpha, C in grid],
             max_iter=self.max_iter,
             tol=self.tol,
             search=True,
+            Cs=[C for _, C in grid],
+            feature_moments=partial(kind.feature_moments, X),
             stacklevel=5,  # the caller of fit
         )
         self._store_search(folds, alphas, Cs)
@@ -321,17 +329,22 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         )
         self.coefs_paths_ = arrange(
             _objects(
-                [
-                    None if d else p
-                    for d, p in zip(run.diverged, run.params, strict=True)
-                ]
+                [None if d else p for d, p in zip(failed(run), run.params, strict=True)]
                 for run in runs
             )
         )
         mean = self.scores_.mean(axis=0).T.ravel()
+        if self.refit and np.isnan(mean).all():
+            raise ValueError(
+                "Every candidate diverged, or its cost ended above its start, on "
+                f"some fold (alphas {list(alphas)}): there is none to refit. "
+                "Try smaller alphas, or 'adaptive' among them, whose cost never "
+                "rises."
+            )
         best = int(np.argmax(np.where(np.isnan(mean), -np.inf, mean)))
         self.C_ = float(Cs[best // len(alphas)])
-        self.alpha_ = float(alphas[best % len(alphas)])
+        alpha = alphas[best % len(alphas)]
+        self.alpha_ = alpha if isinstance(alpha, str) else float(alpha)
 
     def _candidate_params(self, alpha, C):
         """Return the parameters of the GDLogisticClassifier of one candidate."""
@@ -365,15 +378,24 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         )
 
     def _alpha_grid(self, kind, X, y, sample_weight):
-        """Return the learning rates to try, as floats."""
+        """Return the learning rates (floats) and rules (str) to try."""
         if not isinstance(self.alphas, Integral):
-            alphas = np.asarray(self.alphas, dtype=float).ravel()
-            if not (alphas.size and np.all(alphas > 0) and np.isfinite(alphas).all()):
+            alphas = np.asarray(self.alphas, dtype=object).ravel()
+            rules = np.array([isinstance(a, str) for a in alphas], dtype=bool)
+            if not (alphas.size and _are_alphas(alphas)):
                 raise ValueError(
-                    f"alphas must be positive finite learning rates; got {alphas}. "
-                    "Pass an int for a grid around the alpha='auto' step."
+                    "alphas must be positive finite learning rates, 'auto' or "
+                    f"'adaptive'; got {list(alphas)}. Pass an int for a grid "
+                    "around the alpha='auto' step."
                 )
-            return alphas
+            if rules.any() and kind.stacks_folds:
+                raise ValueError(
+                    "On a Dask array alphas takes floats (or an int) only; got "
+                    f"{list(alphas)}. Fit GDLogisticClassifier(alpha="
+                    f"{alphas[rules][0]!r}) on the Dask array, or search over "
+                    "floats."
+                )
+            return alphas if rules.any() else alphas.astype(float)
         step = self._problem(kind, X, y, sample_weight, [("auto", np.inf)]).alphas[0]
         factors = np.geomspace(0.1, 10.0, self.alphas) if self.alphas > 1 else [1.0]
         return step * np.asarray(factors)
@@ -431,8 +453,9 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
             )
         scores = []
         scorer = None if weights is not None else check_scoring(self, self.scoring)
+        unusable = failed(run)
         for c, (alpha, C) in enumerate(grid):
-            if run.diverged[c]:
+            if unusable[c]:
                 scores.append(np.nan)
                 continue
             model = fitted_candidate(
@@ -490,7 +513,7 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         models = [
             [
                 None
-                if fold_run.diverged[c]
+                if unusable[c]
                 else fitted_candidate(
                     self._candidate_params(alpha, C),
                     kind,
@@ -501,7 +524,7 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
                 )
                 for c, (alpha, C) in enumerate(grid)
             ]
-            for fold_run in runs
+            for fold_run, unusable in ((r, failed(r)) for r in runs)
         ]
         scores = kind.score_folds(
             self,
@@ -641,11 +664,22 @@ class FoldResult(NamedTuple):
     run : CandidateRun
         Every candidate's run on the training fold.
     scores : list of float
-        Every candidate's test-fold score; NaN where it diverged.
+        Every candidate's test-fold score; NaN where it failed (see
+        :func:`sklearn_gd._gradient_descent.failed`).
     """
 
     run: CandidateRun
     scores: list
+
+
+def _are_alphas(alphas):
+    """Whether every entry is a positive finite float, 'auto' or 'adaptive'."""
+    return all(
+        a in ("auto", "adaptive")
+        if isinstance(a, str)
+        else isinstance(a, Real) and np.isfinite(a) and a > 0
+        for a in alphas
+    )
 
 
 def _objects(nested):

@@ -9,6 +9,12 @@ weights are 1.
 
 Everything inside the loops is plain Python floats and lists, as in the seed;
 the data arrive as nested lists (``X.tolist()``, converted once per fit).
+
+These loops are the whole cost of "Gradient descent on m examples", which
+has no penalty: ``GDLogisticClassifier(solver='loop', C=np.inf)`` runs the
+algorithm as the course writes it. The estimator's default, ``C=1.0`` as in
+``LogisticRegression``, adds an L2 term to J and to ``dw`` outside the loops
+(``_loss.ElasticNet``).
 """
 
 import math
@@ -93,7 +99,9 @@ def binary_loss_gradient(params, X, y, sample_weight, fit_intercept):
     Notes
     -----
     ``-(y log a + (1 - y) log(1 - a))`` is computed as its equal
-    ``log(1 + e^z) - y z``, which never takes ``log(0)``.
+    ``log(1 + e^z) - y z``, which never takes ``log(0)``. This is the
+    textbook's unpenalised cost (``C=np.inf``); a finite ``C`` (the default
+    is 1.0) adds its penalty outside this loop.
 
     Examples
     --------

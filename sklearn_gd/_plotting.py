@@ -1,8 +1,12 @@
 """Cost-curve plots, following scikit-learn's Display convention."""
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
+
+from sklearn_gd._logistic import GDLogisticClassifier, alpha_label
+from sklearn_gd._logistic_cv import GDLogisticClassifierCV
 
 
 def _split_curves(cost_history):
@@ -35,6 +39,75 @@ def _split_curves(cost_history):
             f"curves of {[curve.ndim for curve in curves]} dimensions."
         )
     return curves
+
+
+def _gradient_descent_fit(estimator):
+    """Find the fitted gradient-descent estimator in a pipeline or a search.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A :class:`~sklearn_gd.GDLogisticClassifier` or
+        :class:`~sklearn_gd.GDLogisticClassifierCV`, a Pipeline ending in
+        one, or a fitted scikit-learn search over either.
+
+    Returns
+    -------
+    fit : GDLogisticClassifier or GDLogisticClassifierCV
+        The fitted estimator whose cost histories to draw.
+
+    Raises
+    ------
+    NotFittedError
+        If it, or the search holding it, is not fitted.
+    ValueError
+        If there is no gradient-descent fit in it, or a search kept none
+        (``refit=False``).
+    """
+    seen = estimator
+    while not isinstance(estimator, (GDLogisticClassifier, GDLogisticClassifierCV)):
+        if isinstance(estimator, Pipeline):
+            estimator = estimator[-1]
+        elif any(
+            hasattr(estimator, name)
+            for name in ("best_estimator_", "param_grid", "param_distributions")
+        ):
+            check_is_fitted(estimator)  # a search: not fitted says so
+            if not hasattr(estimator, "best_estimator_"):
+                raise ValueError(
+                    f"This {type(estimator).__name__} was fitted with refit=False "
+                    "and keeps no fitted model to draw: fit it with refit=True, or "
+                    "pass a GDLogisticClassifier fitted with the parameters you "
+                    "want to see (cv_results_['params'])."
+                )
+            estimator = estimator.best_estimator_
+        else:
+            raise ValueError(
+                "CostHistoryDisplay.from_estimator draws a fitted "
+                "GDLogisticClassifier or GDLogisticClassifierCV, a Pipeline "
+                "ending in one, or a fitted GridSearchCV or RandomizedSearchCV "
+                f"over one; {type(seen).__name__} holds a "
+                f"{type(estimator).__name__}, which keeps no cost history. For "
+                "costs recorded elsewhere, use CostHistoryDisplay(cost_history=...)."
+            )
+    check_is_fitted(estimator)
+    return estimator
+
+
+def _rule_label(estimator):
+    """Name the step rule the user chose, or the fixed step it took.
+
+    Examples
+    --------
+    >>> from sklearn_gd import GDLogisticClassifier
+    >>> _rule_label(GDLogisticClassifier())
+    "alpha='adaptive'"
+    """
+    if estimator.alpha == "adaptive":
+        return alpha_label("adaptive")
+    if estimator.alpha == "auto":
+        return f"alpha='auto': {estimator.alpha_:.3g}"
+    return alpha_label(estimator.alpha)
 
 
 def _labels(name, n_curves):
@@ -190,9 +263,13 @@ class CostHistoryDisplay:
 
         Parameters
         ----------
-        estimator : estimator with ``cost_history_``, or a Pipeline ending in one
+        estimator : fitted estimator
             A fitted :class:`~sklearn_gd.GDLogisticClassifier`: its curve
-            (``line_``). Or a fitted :class:`~sklearn_gd.GDLogisticClassifierCV`:
+            (``line_``); a Pipeline ending in one (its last step); a fitted
+            :class:`~sklearn.model_selection.GridSearchCV` or
+            ``RandomizedSearchCV`` over either
+            (its ``best_estimator_``). Or a fitted
+            :class:`~sklearn_gd.GDLogisticClassifierCV`:
             the curve of every candidate on ``fold`` that did not diverge
             (``lines_``; ``line_`` is the chosen candidate's), labelled
             ``"alpha=..., C=..."``, with ``alpha`` the learning rate, under the
@@ -201,10 +278,13 @@ class CostHistoryDisplay:
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure when None.
         name : str, default=None
-            Legend label; defaults to the estimator's class name and
-            ``alpha_``. For a :class:`~sklearn_gd.GDLogisticClassifierCV`, the
-            prefix of every label (``"name: alpha=..., C=..."``) and of the
-            title (``"name, fold 0: ..."``), so that two searches drawn on one
+            Legend label; defaults to the estimator's class name and its
+            ``alpha`` as the user set it: ``alpha='adaptive'`` for the step
+            rule (the steps it took are in ``step_sizes_``), ``alpha=0.1``
+            for a fixed step, the step ``1/L`` it chose for ``'auto'``. For a
+            :class:`~sklearn_gd.GDLogisticClassifierCV`, the prefix of every
+            label (``"name: alpha=..., C=..."``) and of the title
+            (``"name, fold 0: ..."``), so that two searches drawn on one
             ``ax`` stay apart.
         log_scale : bool, default=False
             Draw the cost on a logarithmic axis.
@@ -218,15 +298,21 @@ class CostHistoryDisplay:
         -------
         display : CostHistoryDisplay
             The display, drawn.
+
+        Raises
+        ------
+        NotFittedError
+            If the estimator (or the search) is not fitted.
+        ValueError
+            If it holds no gradient-descent fit: the message says what to pass.
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
-        final = estimator[-1] if hasattr(estimator, "steps") else estimator
+        final = _gradient_descent_fit(estimator)
         if hasattr(final, "cost_histories_"):
             display, title = cls._from_search(final, fold, name)
         else:
-            check_is_fitted(final, "cost_history_")
             if name is None:
-                name = f"{type(final).__name__} (alpha={final.alpha_:.3g})"
+                name = f"{type(final).__name__} ({_rule_label(final)})"
             display, title = cls(cost_history=final.cost_history_, name=name), None
         display.plot(ax=ax, log_scale=log_scale, **kwargs)
         if title is not None:
@@ -264,7 +350,7 @@ class CostHistoryDisplay:
             if alpha == search.alpha_ and C == search.C_:
                 chosen = len(histories)
             histories.append(history)
-            label = f"alpha={alpha:.3g}, C={C:g}"
+            label = f"{alpha_label(alpha)}, C={C:g}"
             labels.append(label if name is None else f"{name}: {label}")
         display = cls(cost_history=histories, name=labels)
         display._chosen = chosen

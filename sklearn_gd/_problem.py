@@ -468,7 +468,8 @@ def _steps(alphas, evaluator, penalty):
     Also returns the data term's curvature bound, or None where no rule
     needed it.
     """
-    auto = np.array([isinstance(alpha, str) for alpha in alphas])
+    alphas = np.asarray(alphas, dtype=object)
+    auto = np.array([isinstance(alpha, str) for alpha in alphas], dtype=bool)
     steps = np.array([1.0 if isinstance(a, str) else float(a) for a in alphas])
     if not auto.any():
         return steps, None
@@ -476,11 +477,12 @@ def _steps(alphas, evaluator, penalty):
     if not np.isfinite(lipschitz):
         # The bound is formed in float64 for NumPy data, in X's dtype on an
         # Array API device: the type named is the one that overflowed.
+        rules = " and ".join(f"alpha={rule!r}" for rule in sorted(set(alphas[auto])))
         raise ValueError(
-            "alpha='auto' cannot bound the curvature of the cost: the "
-            f"squares of X's values overflow {np.dtype(evaluator.dtype).name}. "
-            "Scale X, e.g. with StandardScaler in a Pipeline, or pass a float "
-            "alpha."
+            f"{rules} cannot bound the curvature of the cost, where the step "
+            "starts: the squares of X's values overflow "
+            f"{np.dtype(evaluator.dtype).name}. Scale X, e.g. with StandardScaler "
+            "in a Pipeline, or pass a float alpha."
         )
     lipschitz = lipschitz + penalty.l2_reg
     # L = 0 only when the gradient is zero everywhere: any step will do.

@@ -32,6 +32,62 @@ if "PYTEST_XDIST_WORKER" in os.environ:
     threadpool_limits(1, user_api="blas")
 
 
+def device_unusable(namespace, device_name):
+    """Say why an array library's device cannot run here, or return None.
+
+    scikit-learn's ``_array_api_for_tests`` skips torch on CUDA only when
+    PyTorch was built without CUDA: PyPI's torch for Linux is built with it,
+    and on a machine without a usable GPU (no driver, or an older one) its
+    tests then fail with "CUDA driver version is insufficient". A device is
+    usable when its library can use it: ``torch.cuda.is_available()``, CuPy
+    seeing a device. A library that is not installed is scikit-learn's to
+    skip.
+
+    Parameters
+    ----------
+    namespace : str
+        The array library, as scikit-learn names it ("torch", "cupy", ...).
+    device_name : str or None
+        The device.
+
+    Returns
+    -------
+    reason : str or None
+        Why the test skips, or None when it can run.
+    """
+    if namespace == "torch" and device_name == "cuda":
+        try:
+            import torch
+        except ImportError:
+            return None
+        if not torch.cuda.is_available():
+            built = "with" if torch.backends.cuda.is_built() else "without"
+            return (
+                f"torch on cuda: PyTorch (built {built} CUDA) sees no usable "
+                "device (torch.cuda.is_available() is False)"
+            )
+    if namespace == "cupy":
+        try:
+            import cupy
+        except ImportError:
+            return None
+        try:
+            n_devices = cupy.cuda.runtime.getDeviceCount()
+        except Exception as error:  # no driver: CUDARuntimeError
+            return f"cupy: no usable CUDA device ({type(error).__name__}: {error})"
+        if n_devices == 0:
+            return "cupy: no CUDA device"
+    return None
+
+
+def skip_unless_device_usable(*namespaces_and_devices):
+    """Skip the test unless every ``(namespace, device)`` pair can run here."""
+    for namespace, device_name in namespaces_and_devices:
+        reason = device_unusable(namespace, device_name)
+        if reason is not None:
+            pytest.skip(reason)
+
+
 def _scaled(loader):
     X, y = loader(return_X_y=True)
     return StandardScaler().fit_transform(X), y

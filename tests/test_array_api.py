@@ -3,12 +3,13 @@
 scikit-learn's generated checks (``tests/test_common.py``) cover the
 namespace, device and dtype of every fitted array and method output; these
 tests check the numbers against the NumPy fit and the loop solver's refusal.
-Combinations whose library or device is missing skip themselves (through
-scikit-learn's ``_array_api_for_tests``): torch on CUDA, MPS or XPU runs
-where there is such a device.
+Combinations whose library or device is missing skip themselves, with the
+reason: torch on CUDA (and CuPy) runs where the device is usable
+(``torch.cuda.is_available()``), not only where PyTorch was built for it.
 """
 
 import inspect
+import sys
 
 import numpy as np
 import pytest
@@ -25,7 +26,7 @@ from sklearn.utils._testing import _array_api_for_tests
 
 from sklearn_gd import GDLogisticClassifier, GDLogisticClassifierCV
 
-from .conftest import assert_same_steps, make_data
+from .conftest import assert_same_steps, make_data, skip_unless_device_usable
 
 # Intel (dpnp, XPU) and Apple (MPS) devices are left to scikit-learn's own
 # checks; CuPy and torch on CUDA stay and run where there is a GPU.
@@ -40,8 +41,10 @@ def _namespace(name, device_name, dtype_name):
     """Return scikit-learn's namespace for tests and the device to use.
 
     Before scikit-learn 1.8 ``_array_api_for_tests`` took no dtype and
-    returned the namespace only.
+    returned the namespace only. A device its library cannot use (torch
+    built with CUDA on a machine without a GPU) skips, with the reason.
     """
+    skip_unless_device_usable((name, device_name))
     if len(inspect.signature(_array_api_for_tests).parameters) == 2:
         return _array_api_for_tests(name, device_name), device_name
     return _array_api_for_tests(name, device_name, dtype_name)
@@ -163,7 +166,7 @@ def test_cv_search_in_namespace_equals_numpy_search(
     X, y = make_data(rng, n_samples=90, n_features=4, n_classes=n_classes)
     sample_weight = rng.uniform(0.5, 2.0, len(y))
     params = dict(
-        alphas=[0.1, 1.0, 1e308],  # the last one diverges
+        alphas=[0.1, 1.0, "auto", 1e308],  # a rule per fold; the last diverges
         Cs=[1.0, np.inf],
         cv=3,
         max_iter=40,
@@ -219,3 +222,44 @@ def test_float32_on_a_device_too_large_to_bound_says_scale_x():
     with config_context(array_api_dispatch=True):
         with pytest.raises(ValueError, match="overflow float32. Scale X"):
             GDLogisticClassifier(alpha="auto").fit(X, xp.asarray(y))
+
+
+@pytest.mark.parametrize("available", [True, False])
+def test_a_cuda_build_without_a_usable_device_skips_with_the_reason(
+    monkeypatch, available
+):
+    """PyPI's torch is built with CUDA; on a machine without a GPU it skips."""
+    import types
+
+    from .conftest import device_unusable
+
+    fake = types.ModuleType("torch")
+    fake.backends = types.SimpleNamespace(
+        cuda=types.SimpleNamespace(is_built=lambda: True)
+    )
+    fake.cuda = types.SimpleNamespace(is_available=lambda: available)
+    monkeypatch.setitem(sys.modules, "torch", fake)
+    reason = device_unusable("torch", "cuda")
+    assert (reason is None) == available
+    if reason is not None:
+        assert "torch.cuda.is_available() is False" in reason
+    assert device_unusable("torch", "cpu") is None
+
+
+def test_cupy_without_a_driver_skips_with_the_reason(monkeypatch):
+    import types
+
+    from .conftest import device_unusable
+
+    class CUDARuntimeError(RuntimeError):
+        pass
+
+    def no_driver():
+        raise CUDARuntimeError("cudaErrorInsufficientDriver")
+
+    fake = types.ModuleType("cupy")
+    fake.cuda = types.SimpleNamespace(
+        runtime=types.SimpleNamespace(getDeviceCount=no_driver)
+    )
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    assert "cudaErrorInsufficientDriver" in device_unusable("cupy", None)

@@ -8,6 +8,8 @@ from sklearn.utils.estimator_checks import (
 
 from sklearn_gd import GDLogisticClassifier, GDLogisticClassifierCV
 
+from .conftest import skip_unless_device_usable
+
 # GDLogisticClassifierCV(solver="loop") evaluates GDLogisticClassifier(solver="loop")'s
 # textbook loops for every candidate and fold: slow through every check, and
 # its search equals the vectorized one (test_logistic_cv.py).
@@ -36,8 +38,21 @@ def _as_list(parametrize):
     return pytest.mark.parametrize(names, list(values), *args, **parametrize.kwargs)
 
 
+def _devices(check):
+    """The (namespace, device) pairs an Array API check runs on; none for others."""
+    keywords = getattr(check, "keywords", {})
+    if "array_namespace" in keywords:
+        return [(keywords["array_namespace"], keywords.get("device_name"))]
+    return [
+        (keywords[name].xp, keywords[name].device)
+        for name in ("X_ns_and_device", "other_ns_and_device")
+        if name in keywords
+    ]
+
+
 @_as_list(parametrize_with_checks(ESTIMATORS))
 def test_sklearn_compatible_estimator(estimator, check):
+    skip_unless_device_usable(*_devices(check))
     check(estimator)
 
 

@@ -124,3 +124,89 @@ def test_docs_gpu_snippet_runs_quietly(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         exec(compile(gpu, "scaling.rst", "exec"), {"X_numpy": X, "y_numpy": y})
+
+
+NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve"
+
+
+def test_the_docs_count_the_gallery_right():
+    n_examples = len(list((ROOT / "examples").glob("plot_*.py")))
+    word = NUMBERS.split()[n_examples]
+    index = (ROOT / "docs" / "index.rst").read_text()
+    assert f"{word.capitalize()} runnable examples" in index
+    assert f"a gallery of {word} examples" in (ROOT / "README.md").read_text()
+
+
+# What a snippet computes and does not print shows nothing when it runs as a
+# script: a bare name, attribute, tuple or subscript, or a call that returns
+# a value only.
+VALUE_METHODS = {
+    "score", "predict", "predict_proba", "predict_log_proba", "decision_function",
+}  # fmt: skip
+
+
+def _shown_nothing(code):
+    import ast
+
+    lines = []
+    for node in ast.parse(code).body:
+        if not isinstance(node, ast.Expr):
+            continue
+        value = node.value
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            continue  # a docstring
+        returns_only = (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr in VALUE_METHODS
+        )
+        if not isinstance(value, ast.Call) or returns_only:
+            lines.append(ast.get_source_segment(code, node))
+    return lines
+
+
+def test_every_snippet_prints_the_values_it_shows():
+    readme = (ROOT / "README.md").read_text()
+    snippets = {
+        f"README.md block {i}": block
+        for i, block in enumerate(re.findall(r"```python\n(.*?)```", readme, re.S))
+    }
+    for path in sorted((ROOT / "docs").glob("*.rst")):
+        blocks = re.findall(
+            r"\.\. code-block:: python\n\n((?:(?:    .*)?\n)+)", path.read_text()
+        )
+        for i, block in enumerate(blocks):
+            code = "\n".join(line[4:] for line in block.splitlines())
+            snippets[f"{path.name} block {i}"] = code
+    silent = {name: _shown_nothing(code) for name, code in snippets.items()}
+    assert {name: lines for name, lines in silent.items() if lines} == {}
+    assert _shown_nothing("model.score(X, y)\nprint(1)\nx") == [
+        "model.score(X, y)",
+        "x",
+    ]
+
+
+@pytest.mark.parametrize(
+    "dom, fails",
+    [
+        ("<html><p>An API page, no formula.</p></html>", False),
+        ('<span class="math"><mjx-container>x</mjx-container></span>', False),
+        ('<span class="math notranslate">\\(x^2\\)</span>', True),
+    ],
+)
+def test_the_offline_math_check_fails_only_on_raw_tex(
+    monkeypatch, tmp_path, dom, fails
+):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "screenshot_offline", ROOT / "docs" / "screenshot_offline.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "chromium", lambda *args: dom)
+    if fails:
+        with pytest.raises(SystemExit, match="did not render offline"):
+            module.main(["user_guide.html", str(tmp_path / "shot.png")])
+    else:
+        module.main(["api.html", str(tmp_path / "shot.png")])

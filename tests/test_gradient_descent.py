@@ -96,16 +96,32 @@ def test_divergence_raises_naming_iteration_alpha_and_remedies():
     assert "diverged at iteration" in message
     assert "alpha=1e+200" in message
     assert "smaller alpha" in message and "alpha='adaptive'" in message
-    assert "standardising X" in message
+    assert "standardise X" in message
 
 
-def test_rising_cost_warns_once():
+def test_rising_cost_warns_once_and_alone():
     f, A, c = _quadratic_problem()
     L = np.linalg.eigvalsh(A)[-1]
     with pytest.warns(ConvergenceWarning, match="cost rose") as record:
-        # 2.05 / L oscillates and grows slowly along the top eigenvector.
+        # 2.05 / L oscillates and grows slowly along the top eigenvector; the
+        # other directions keep J below its start for 20 iterations.
+        _, costs, _ = gradient_descent(
+            f, np.zeros(5), alpha=2.05 / L, max_iter=20, tol=1e-12
+        )
+    assert costs[-1] < costs[0]
+    # One warning: the step is too large, and more iterations would not help.
+    assert [str(w.message) for w in record if "cost rose" in str(w.message)] == [
+        str(w.message) for w in record
+    ]
+    assert len(record) == 1 and "max_iter" not in str(record[0].message)
+
+
+def test_a_cost_that_ends_above_its_start_raises():
+    f, A, c = _quadratic_problem()
+    L = np.linalg.eigvalsh(A)[-1]
+    # After 50 iterations the growth along the top eigenvector wins.
+    with pytest.raises(ValueError, match="no usable model: its cost ended above"):
         gradient_descent(f, np.zeros(5), alpha=2.05 / L, max_iter=50, tol=0)
-    assert sum("cost rose" in str(w.message) for w in record) == 1
 
 
 def test_max_iter_warns_only_when_tol_is_positive():
@@ -137,15 +153,36 @@ def test_proximal_step_gives_the_lasso_solution_with_exact_zeros():
     assert np.all(np.diff(costs) <= 1e-15)
 
 
-@pytest.mark.parametrize("verbose, n_lines", [(0, 0), (1, 11), (2, 100)])
-def test_verbose_prints_progress_lines(capsys, verbose, n_lines):
+@pytest.mark.parametrize("verbose", [0, 1, 2])
+def test_verbose_prints_progress_lines(capsys, verbose):
     f, _, _ = _quadratic_problem()
     gradient_descent(f, np.zeros(5), alpha=0.001, max_iter=100, tol=0, verbose=verbose)
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == n_lines
+    assert len(lines) == {0: 0, 1: 10, 2: 100}[verbose]
     if lines:
+        assert lines[0].startswith("iteration      1  cost ")
         assert lines[-1].startswith("iteration    100  cost ")
         assert "max|grad|" in lines[0] and "elapsed" in lines[0]
+
+
+@pytest.mark.parametrize("max_iter", [100, 1000, 10_000])
+@pytest.mark.parametrize("fraction", [0.03, 0.1, 0.465, 1.0])
+def test_verbose_1_prints_about_ten_lines_first_and_last(capsys, max_iter, fraction):
+    """Whatever the length of the run: the first, the last, about ten in all."""
+    n_iter = max(1, round(fraction * max_iter))
+
+    def stops_at_n_iter(params):  # gradient 1 until the run's last iteration
+        k = int(params[0])
+        return float(-k), np.array([-1.0 if k + 1 < n_iter else 0.0])
+
+    params, _, n = gradient_descent(
+        stops_at_n_iter, np.zeros(1), alpha=1.0, max_iter=max_iter, tol=0.5, verbose=1
+    )
+    assert n == n_iter
+    numbers = [int(line.split()[1]) for line in capsys.readouterr().out.splitlines()]
+    assert numbers[0] == 1 and numbers[-1] == n_iter
+    assert numbers == sorted(set(numbers))
+    assert min(n_iter, 5) <= len(numbers) <= 11
 
 
 def test_a_non_finite_gradient_with_a_finite_cost_is_named_as_such():

@@ -8,7 +8,7 @@ import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from packaging.version import Version
 from sklearn.base import clone
-from sklearn.datasets import load_breast_cancer
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -16,7 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklearn_gd import GDLogisticClassifier
+from sklearn_gd import GDLogisticClassifier, GDLogisticClassifierCV
 
 from .conftest import assert_same_steps, make_data
 
@@ -122,9 +122,9 @@ def test_auto_alpha_never_increases_the_cost(scaled, l1_ratio):
 
 def test_auto_alpha_is_one_over_the_lipschitz_bound():
     X = np.array([[1.0], [-1.0], [3.0], [-3.0]])
-    gd = GDLogisticClassifier(alpha="auto", fit_intercept=False, max_iter=1, tol=0).fit(
-        X, [0, 1, 0, 1]
-    )
+    gd = GDLogisticClassifier(
+        alpha="auto", C=np.inf, fit_intercept=False, max_iter=1, tol=0
+    ).fit(X, [0, 1, 0, 1])
     assert gd.alpha_ == pytest.approx(1 / (0.25 * 5.0))  # mean x^2 = 5
 
 
@@ -320,10 +320,16 @@ def test_pandas_feature_names():
 def test_verbose_prints_progress(capsys):
     rng = np.random.default_rng(13)
     X, y = make_data(rng)
-    GDLogisticClassifier(verbose=1, max_iter=50, tol=0).fit(X, y)
+    GDLogisticClassifier(verbose=1, max_iter=1000, tol=0).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 11
+    assert len(lines) == 10
     assert re.match(r"iteration +1  cost 6\.93147181e-01  max\|grad\| ", lines[0])
+    assert lines[-1].startswith("iteration   1000  cost ")
+    # A fit that converges prints its last iteration too.
+    gd = GDLogisticClassifier(verbose=1).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert 1 < len(lines) <= 10
+    assert lines[-1].startswith(f"iteration {gd.n_iter_:>6}  cost ")
 
 
 # --- bad input ---------------------------------------------------------------
@@ -413,7 +419,7 @@ def test_subnormal_weights_without_a_penalty_fit_as_their_ratios_say(dtype):
     X = X.astype(dtype)
     w = rng.uniform(0.5, 2.0, size=len(y))
     finfo = np.finfo(dtype)
-    params = dict(max_iter=50, tol=0)
+    params = dict(C=np.inf, max_iter=50, tol=0)  # no penalty
     got = GDLogisticClassifier(**params).fit(
         X, y, sample_weight=w * 2.0 ** (finfo.minexp - 8)
     )
@@ -465,11 +471,20 @@ def test_divergence_raises_and_keeps_no_coefficients(solver):
 
 
 def test_too_large_alpha_warns_that_the_cost_rose():
-    X, y = load_breast_cancer(return_X_y=True)
-    gd = GDLogisticClassifier(alpha=1.0, max_iter=20, tol=0)
+    X, y = _SCALED
+    gd = GDLogisticClassifier(alpha=50.0, max_iter=20, tol=0)
     with pytest.warns(ConvergenceWarning, match="cost rose"):
         gd.fit(X, y)
     assert np.isfinite(gd.coef_).all()
+    assert gd.cost_history_[-1] < gd.cost_history_[0]
+
+
+def test_a_cost_that_ends_above_its_start_raises_and_keeps_no_coefficients():
+    X, y = _UNSCALED
+    gd = GDLogisticClassifier(alpha=1.0, max_iter=20, tol=0)
+    with pytest.raises(ValueError, match="no usable model: its cost ended above"):
+        gd.fit(X, y)
+    assert not hasattr(gd, "coef_")
 
 
 def test_max_iter_reached_warns():
@@ -634,38 +649,104 @@ def test_fitted_steps_and_passes_say_what_happened():
 
 
 _UNSCALED = load_breast_cancer(return_X_y=True)
+_SCALED = (StandardScaler().fit_transform(_UNSCALED[0]), _UNSCALED[1])
+_HUGE = (_UNSCALED[0] * 1e160, _UNSCALED[1])  # X's squares overflow float64
+_DATA = {"raw": _UNSCALED, "scaled": _SCALED, "huge": _HUGE}
+
+GD, CV = GDLogisticClassifier, GDLogisticClassifierCV
+STANDARDISE = ["standardise X", "StandardScaler"]
+UNPENALISED = ["C=np.inf", "separable", "C=1.0"]
+
+# Every warning and error that the outcome of a descent gives, for both
+# estimators: (estimator, data, error raised?, phrases it must say, phrases it
+# must not). An advice that suggests what is in use, or a remedy for another
+# cause, is a failure: never standardising standardised data, never the
+# default rule to a fit that runs it, never more iterations after a rise.
+ADVICE = [
+    # max_iter, adaptive on raw data: the data are the cause, not the step.
+    (GD(max_iter=20), "raw", False,
+     ["max_iter=20", "Increase max_iter", *STANDARDISE, "standard deviations"],
+     ["larger alpha", "alpha='auto'", "smaller alpha", "C=np.inf"]),
+    # ... on standardised data, penalised: only more iterations.
+    (GD(max_iter=20), "scaled", False, ["Increase max_iter"],
+     [*STANDARDISE, "alpha", "C="]),
+    # ... on standardised data without a penalty: separable classes and C.
+    (GD(C=np.inf), "scaled", False, ["max_iter=1000", *UNPENALISED],
+     [*STANDARDISE, "alpha"]),
+    # 1/L, too slow: the adaptive rule, never 'auto' itself.
+    (GD(alpha="auto", max_iter=20), "raw", False,
+     ["Increase max_iter", "alpha='adaptive'", *STANDARDISE],
+     ["alpha='auto'", "smaller alpha", "C=np.inf"]),
+    # A fixed step too small: a larger one.
+    (GD(alpha=1e-9, max_iter=20), "raw", False,
+     ["larger alpha", "alpha='adaptive'"], ["smaller alpha", "C=np.inf"]),
+    (GD(alpha=0.1, C=np.inf), "scaled", False,
+     ["larger alpha", *UNPENALISED], STANDARDISE),
+    # A fixed step too large, the cost below its start: the rise, and only it.
+    (GD(alpha=50.0), "scaled", False,
+     ["cost rose", "smaller alpha", "alpha='adaptive'", "would not help"],
+     ["max_iter", "larger alpha", *STANDARDISE]),
+    # ... the cost above its start: no usable model, an error.
+    (GD(alpha=1e-5, max_iter=20), "raw", True,
+     ["no usable model", "ended above its start", "smaller alpha (e.g. 1e-06)",
+      "alpha='adaptive'", *STANDARDISE], ["max_iter", "larger alpha"]),
+    (GD(alpha=500.0, max_iter=20), "scaled", True,
+     ["no usable model", "smaller alpha (e.g. 50)"], STANDARDISE),
+    # Divergence with a fixed step: ten times smaller, the safe rule.
+    (GD(alpha=1e308, max_iter=50), "raw", True,
+     ["diverged at iteration", "e.g. 1e+307", "alpha='adaptive'", *STANDARDISE],
+     ["larger alpha"]),
+    (GD(alpha=1e308, max_iter=50), "scaled", True,
+     ["diverged at iteration", "e.g. 1e+307"], STANDARDISE),
+    # The step rules' 1/L cannot be formed: scale X; named as the rule in use.
+    (GD(), "huge", True, ["alpha='adaptive' cannot bound", "Scale X"],
+     ["alpha='auto'"]),
+    (GD(alpha="auto"), "huge", True, ["alpha='auto' cannot bound", "Scale X"],
+     ["alpha='adaptive'"]),
+    # The search: failed candidates in one warning, unconverged in another;
+    # the refit of the chosen one warns as a single fit does.
+    (CV(alphas=[1e-7, 1e308], max_iter=50), "scaled", False,
+     ["diverged at iteration 2", "never chosen", "alpha=1e-07, C=1",
+      "Increase max_iter"], [*STANDARDISE, "C=np.inf"]),
+    (CV(alphas=[500.0, 1.0]), "scaled", False,
+     ["alpha=500, C=1 (fold 0): its cost ended above its start", "never chosen"],
+     ["max_iter", *STANDARDISE]),
+    (CV(alphas=["adaptive"], max_iter=20), "raw", False,
+     ["alpha='adaptive', C=1", "Increase max_iter", *STANDARDISE],
+     ["alpha='auto'", "C=np.inf"]),
+    (CV(alphas=["adaptive"], Cs=[np.inf]), "scaled", False,
+     ["alpha='adaptive', C=inf", *UNPENALISED], STANDARDISE),
+    (CV(alphas=["fast"]), "scaled", True,
+     ["alphas must be positive finite learning rates, 'auto' or 'adaptive'"], []),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    "params, expected, never",
-    [
-        # The adaptive default on unscaled data: the step is not the problem.
-        (dict(max_iter=20), ["max_iter=20", "standardise X", "StandardScaler"],
-         ["larger alpha", "alpha='auto'", "smaller alpha"]),
-        # 1/L, too slow: the adaptive rule, not 'auto' itself.
-        (dict(alpha="auto", max_iter=20), ["Increase max_iter", "alpha='adaptive'"],
-         ["alpha='auto'", "smaller alpha"]),
-        # A fixed step too small: a larger one.
-        (dict(alpha=1e-9, max_iter=20), ["larger alpha", "alpha='adaptive'"],
-         ["smaller alpha"]),
-        # A fixed step too large: the rise first, and no larger step after it.
-        (dict(alpha=1e-5, max_iter=20), ["cost rose", "smaller alpha"],
-         ["larger alpha"]),
-    ],
-)  # fmt: skip
-def test_each_warning_gives_advice_that_fits(params, expected, never):
-    X, y = _UNSCALED
-    with pytest.warns(ConvergenceWarning) as record:
-        GDLogisticClassifier(**params).fit(X, y)
-    text = " | ".join(str(w.message) for w in record)
+    "estimator, data, raises, expected, never",
+    ADVICE,
+    ids=[f"{e!r}-{d}" for e, d, *_ in ADVICE],
+)
+def test_each_warning_gives_advice_that_fits(estimator, data, raises, expected, never):
+    X, y = _DATA[data]
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        if raises:
+            with pytest.raises(ValueError) as excinfo:
+                clone(estimator).fit(X, y)
+            messages = [str(excinfo.value)]
+        else:
+            clone(estimator).fit(X, y)
+            messages = []
+    assert all(issubclass(w.category, ConvergenceWarning) for w in record)
+    messages += [str(w.message) for w in record]
+    assert messages, "nothing was said"
+    if isinstance(estimator, GD):
+        assert len(messages) == 1, messages  # one cause, one message
+    text = " | ".join(messages)
     for phrase in expected:
         assert phrase in text, (phrase, text)
     for phrase in never:
         assert phrase not in text, (phrase, text)
-    messages = [str(w.message) for w in record]
-    rose = [i for i, m in enumerate(messages) if "cost rose" in m]
-    if rose:  # in the order they happened: the rise before max_iter
-        assert rose[0] < next(i for i, m in enumerate(messages) if "max_iter" in m)
 
 
 def test_a_slow_penalised_intercept_is_named_with_what_converges_it():
@@ -695,10 +776,93 @@ def test_a_slow_penalised_intercept_is_named_with_what_converges_it():
     assert "intercept" not in str(caught[0].message)
 
 
-def test_divergence_advice_names_a_smaller_step_and_the_safe_rule():
-    X, y = _UNSCALED
+@pytest.mark.parametrize("standardised", [True, False])
+def test_a_diverging_step_rule_blames_the_data_only_when_it_is_not_standardised(
+    standardised,
+):
+    from sklearn_gd._gradient_descent import descend_candidates, report
+
+    def overflows(stack, which):  # the cost of any data that overflow
+        return np.full(len(which), np.inf), np.zeros_like(stack)
+
+    run = descend_candidates(
+        overflows, np.zeros((1, 1, 2)), alphas=[1.0], max_iter=5, tol=0,
+        adaptive=True,
+    )  # fmt: skip
+    X = _SCALED[0] if standardised else _UNSCALED[0]
     with pytest.raises(ValueError) as excinfo:
-        GDLogisticClassifier(alpha=1e308, max_iter=50).fit(X, y)
+        report(
+            [run], ["alpha='adaptive'"], max_iter=5, tol=0,
+            feature_moments=lambda: (X.mean(axis=0), X.std(axis=0)),
+        )  # fmt: skip
     message = str(excinfo.value)
-    for phrase in ("e.g. 1e+307", "alpha='adaptive'", "standardising X"):
-        assert phrase in message, (phrase, message)
+    assert "diverged at iteration 1 with alpha='adaptive'" in message
+    assert ("StandardScaler" in message) != standardised
+    assert ("extreme values" in message) == standardised
+    assert "smaller alpha" not in message
+
+
+def test_scale_advice_asks_the_data_only_when_it_matters():
+    calls = []
+
+    def moments():
+        calls.append(1)
+        return _SCALED[0].mean(axis=0), _SCALED[0].std(axis=0)
+
+    from sklearn_gd._gradient_descent import descend_candidates, report
+
+    def quadratics(stack, which):
+        return (stack**2).sum(axis=(1, 2)), 2 * stack
+
+    run = descend_candidates(
+        quadratics, np.ones((1, 1, 2)), alphas=[0.25], max_iter=50, tol=1e-6
+    )
+    report([run], ["alpha=0.25"], max_iter=50, tol=1e-6, feature_moments=moments)
+    assert calls == []  # converged: nothing to advise
+
+
+@pytest.mark.parametrize(
+    "loader", [load_breast_cancer, load_wine, load_iris, load_digits]
+)
+def test_defaults_on_standardised_data_converge_without_a_warning(loader):
+    X, y = loader(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gd = GDLogisticClassifier().fit(X, y)
+    assert gd.n_iter_ < gd.max_iter
+    # The default is LogisticRegression's C=1.0: the same model.
+    lr = LogisticRegression(tol=1e-10, max_iter=10_000).fit(X, y)
+    assert np.mean(gd.predict(X) == lr.predict(X)) >= 0.99
+    assert_allclose(gd.predict_proba(X), lr.predict_proba(X), atol=0.02)
+
+
+def _said(fit):
+    """Run ``fit()``; return the messages of the warnings it gave."""
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        fit()
+    assert all(issubclass(w.category, ConvergenceWarning) for w in record)
+    return [str(w.message) for w in record]
+
+
+def test_grid_search_over_alpha_warns_at_most_once_per_fit_and_never_for_adaptive():
+    X, y = _UNSCALED
+    alphas = [0.01, 0.1, 1.0, "adaptive"]
+    pipe = make_pipeline(StandardScaler(), GDLogisticClassifier())
+    search = GridSearchCV(pipe, {"gdlogisticclassifier__alpha": alphas}, cv=5)
+    messages = _said(lambda: search.fit(X, y))
+    assert len(messages) <= 5 * len(alphas) + 1  # the folds' fits and the refit
+    # The same folds, one alpha at a time: who said what.
+    for alpha in alphas:
+        pipe.set_params(gdlogisticclassifier__alpha=alpha)
+        said = _said(lambda: cross_val_score(pipe, X, y, cv=5))  # noqa: B023
+        assert len(said) <= 5, said
+        if alpha == "adaptive":
+            assert said == []
+        for message in said:  # a fixed alpha too small for max_iter
+            assert message.startswith("Gradient descent reached max_iter=1000")
+            assert "larger alpha" in message
+            for phrase in (*STANDARDISE, "C=np.inf", "smaller alpha", "cost rose"):
+                assert phrase not in message, (phrase, message)
+    assert search.best_estimator_.score(X, y) > 0.97

@@ -34,7 +34,8 @@ def test_every_candidate_equals_a_separate_fit(
     rng = np.random.default_rng(0)
     X, y = make_data(rng, n_samples=60, n_features=4, n_classes=n_classes)
     sample_weight = rng.uniform(0.5, 2.0, size=len(y))
-    alphas = [0.05, 0.5, 2.0]
+    # Fixed steps (2.0 too large for some), and each rule with its own steps.
+    alphas = [0.05, 0.5, 2.0, "auto", "adaptive"]
     common = _common(l1_ratio=l1_ratio, class_weight=class_weight, solver=solver)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -44,7 +45,15 @@ def test_every_candidate_equals_a_separate_fit(
             for a, alpha in enumerate(alphas):
                 for c, C in enumerate(Cs):
                     single = GDLogisticClassifier(alpha=alpha, C=C, **common)
-                    single.fit(X[train], y[train], sample_weight=sample_weight[train])
+                    try:
+                        single.fit(
+                            X[train], y[train], sample_weight=sample_weight[train]
+                        )
+                    except ValueError as error:  # a step far too large
+                        assert "no usable model" in str(error)
+                        assert cv.coefs_paths_[fold, a, c] is None
+                        assert np.isnan(cv.scores_[fold, a, c])
+                        continue
                     params = np.column_stack([single.coef_, single.intercept_])
                     assert_allclose(
                         cv.coefs_paths_[fold, a, c], params, rtol=1e-10, atol=1e-12
@@ -59,13 +68,14 @@ def test_every_candidate_equals_a_separate_fit(
 def test_chosen_alpha_is_the_one_grid_search_chooses(scoring):
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X)
-    alphas = [1e-3, 1e-2, 0.1, 0.3, 1.0]
+    # After 30 iterations the adaptive rule is ahead of every fixed step.
+    alphas = [1e-3, 1e-2, 0.1, 0.3, "auto", "adaptive"]
     cv = GDLogisticClassifierCV(
-        alphas=alphas, cv=SPLITTER, scoring=scoring, max_iter=100, tol=0
+        alphas=alphas, cv=SPLITTER, scoring=scoring, max_iter=30, tol=0
     )
     cv.fit(X, y)
     search = GridSearchCV(
-        GDLogisticClassifier(max_iter=100, tol=0),
+        GDLogisticClassifier(max_iter=30, tol=0),
         {"alpha": alphas},
         cv=SPLITTER,
         scoring=scoring,
@@ -159,8 +169,11 @@ def test_diverged_candidates_score_nan_and_are_named(solver):
 def test_integer_alphas_are_a_grid_around_the_auto_step():
     rng = np.random.default_rng(1)
     X, y = make_data(rng, n_samples=60)
-    cv = GDLogisticClassifierCV(alphas=5, cv=3, max_iter=50, tol=0).fit(X, y)
-    step = GDLogisticClassifier(max_iter=1, tol=0).fit(X, y).alpha_
+    # The grid reaches 10 times 1/L: the largest steps fail, and say so.
+    with pytest.warns(ConvergenceWarning, match="never chosen"):
+        cv = GDLogisticClassifierCV(alphas=5, cv=3, max_iter=50, tol=0).fit(X, y)
+    step = GDLogisticClassifier(alpha="auto", C=np.inf, max_iter=1, tol=0)
+    step = step.fit(X, y).alpha_
     assert_allclose(cv.alphas_, step * np.geomspace(0.1, 10, 5))
     assert cv.alpha_ in cv.alphas_
     assert cv.scores_.shape == (3, 5, 1)
@@ -245,3 +258,22 @@ def test_bad_sample_weights_are_named_before_any_fold(sample_weight, message):
     X, y = make_data(np.random.default_rng(7), n_samples=30)
     with pytest.raises(ValueError, match=message):
         GDLogisticClassifierCV(alphas=[0.1], cv=3, max_iter=5).fit(X, y, sample_weight)
+
+
+def test_a_search_where_every_candidate_failed_has_nothing_to_refit():
+    X, y = make_data(np.random.default_rng(0), n_samples=60)
+    search = GDLogisticClassifierCV(alphas=[0.1, 1e308], cv=3, max_iter=20, tol=0)
+    with (
+        pytest.warns(ConvergenceWarning, match="never chosen"),
+        pytest.raises(ValueError, match="none to refit.*'adaptive'"),
+    ):
+        search.fit(100 * X, y)
+    assert not hasattr(search, "best_estimator_")
+
+
+@pytest.mark.parametrize("alphas", [["adaptive"], [0.1, "auto"]])
+def test_step_rules_on_a_dask_array_are_refused_with_what_it_takes(alphas):
+    da = pytest.importorskip("dask.array")
+    X, y = make_data(np.random.default_rng(0), n_samples=60)
+    with pytest.raises(ValueError, match="floats \\(or an int\\) only"):
+        GDLogisticClassifierCV(alphas=alphas, cv=3).fit(da.from_array(X), y)

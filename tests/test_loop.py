@@ -104,7 +104,10 @@ def test_three_iterations_of_the_seed_by_hand():
 
     X = np.column_stack([x1, x2])
     for solver in ("loop", "vectorized"):
-        clf = GDLogisticClassifier(solver=solver, alpha=0.1, max_iter=3, tol=0)
+        # C=np.inf: the textbook's cost, without a penalty.
+        clf = GDLogisticClassifier(
+            solver=solver, alpha=0.1, C=np.inf, max_iter=3, tol=0
+        )
         clf.fit(X, y)
         assert_allclose(clf.coef_, [[w1, w2]], rtol=1e-12)
         assert_allclose(clf.intercept_, [b], rtol=1e-12)

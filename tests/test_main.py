@@ -26,6 +26,7 @@ def _fake_rows():
         "train_accuracy": 1.0,
         "test_accuracy": 0.5,
         "cost_history": [0.7, 0.25],
+        "n_train": 426,
     }
     return [
         {**row, "solver": "loop", "fit_seconds": 3.0},
@@ -40,7 +41,9 @@ def test_main_prints_the_table_and_saves_the_curves(capsys, monkeypatch, tmp_pat
     out = capsys.readouterr().out
     assert "breast-cancer" in out
     assert format_table(_fake_rows()) in out
-    assert "vectorized speedup over loop: 30.0x" in out
+    assert "vectorized speed-up over loop: 30.0x, one whole fit each" in out
+    assert "(2 iterations on\n426 examples" in out  # what it timed
+    assert "one pass\nover X alone" in out  # and where the per-pass figure is
     png = tmp_path / "sklearn_gd_cost_curves.png"
     assert out.rstrip().endswith(f"cost curves saved to {png}")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -98,6 +101,7 @@ def test_python_m_sklearn_gd_runs(tmp_path):
         env=env,
     )
     assert "| vectorized |" in result.stdout
-    assert "vectorized speedup over loop" in result.stdout
+    assert "vectorized speed-up over loop" in result.stdout
+    assert "C=np.inf is\nthe textbook's unpenalised cost" in result.stdout
     assert (tmp_path / "sklearn_gd_cost_curves.png").exists()
     assert "Warning" not in result.stderr

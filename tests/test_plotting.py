@@ -39,7 +39,62 @@ def test_curve_is_the_cost_history(data):
     assert display.ax_.get_xlabel() == "iteration"
     assert display.ax_.get_ylabel() == "cost J"
     assert display.figure_ is display.ax_.figure
-    assert display.line_.get_label() == f"GDLogisticClassifier (alpha={clf.alpha_:.3g})"
+    # The legend names the rule the user chose, not the last step it took.
+    assert display.line_.get_label() == "GDLogisticClassifier (alpha='adaptive')"
+
+
+@pytest.mark.parametrize(
+    "alpha, label", [(0.1, "alpha=0.1"), ("auto", "alpha='auto': "), (3, "alpha=3")]
+)
+def test_legend_names_a_fixed_step_or_the_auto_rule(data, alpha, label):
+    X, y = data
+    clf = GDLogisticClassifier(alpha=alpha, max_iter=10, tol=0).fit(X, y)
+    text = CostHistoryDisplay.from_estimator(clf).line_.get_label()
+    assert text.startswith(f"GDLogisticClassifier ({label}")
+    if alpha == "auto":
+        assert text == f"GDLogisticClassifier (alpha='auto': {clf.alpha_:.3g})"
+
+
+@pytest.mark.parametrize("search", ["grid", "randomized"])
+@pytest.mark.parametrize("pipeline", [False, True])
+def test_a_fitted_search_draws_its_best_estimator(data, search, pipeline):
+    from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
+
+    X, y = data
+    model = GDLogisticClassifier(max_iter=30)
+    prefix = ""
+    if pipeline:
+        model, prefix = make_pipeline(StandardScaler(), model), "gdlogisticclassifier__"
+    grid = {f"{prefix}alpha": [1e-6, "adaptive"]}
+    if search == "grid":
+        fitted = GridSearchCV(model, grid, cv=3, scoring="neg_log_loss")
+    else:
+        fitted = RandomizedSearchCV(
+            model, grid, n_iter=2, cv=3, scoring="neg_log_loss", random_state=0
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # alpha=1e-6 crawls
+        fitted.fit(X, y)
+    display = CostHistoryDisplay.from_estimator(fitted)
+    best = fitted.best_estimator_[-1] if pipeline else fitted.best_estimator_
+    assert_array_equal(display.line_.get_ydata(), best.cost_history_)
+    assert display.line_.get_label() == "GDLogisticClassifier (alpha='adaptive')"
+
+
+def test_a_search_without_refit_or_not_fitted_says_what_to_pass(data):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = data
+    search = GridSearchCV(GDLogisticClassifier(), {"alpha": [0.1, 1.0]}, cv=3)
+    with pytest.raises(NotFittedError, match="GridSearchCV instance is not fitted"):
+        CostHistoryDisplay.from_estimator(search)
+    search.set_params(refit=False).fit(X, y)
+    with pytest.raises(ValueError, match="refit=False.*refit=True"):
+        CostHistoryDisplay.from_estimator(search)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+    with pytest.raises(ValueError, match="Pipeline holds a LogisticRegression"):
+        CostHistoryDisplay.from_estimator(pipe)
 
 
 def test_several_fits_overlay_on_one_ax_with_a_legend(data):
@@ -73,7 +128,7 @@ def test_log_scale_and_a_pipeline(data):
 )
 def test_cv_estimator_draws_every_candidate(data):
     X, y = data
-    cv = GDLogisticClassifierCV(alphas=[0.1, 1.0, 1e308], cv=3, max_iter=20, tol=0)
+    cv = GDLogisticClassifierCV(alphas=[1e-5, 1e-4, 1e308], cv=3, max_iter=20, tol=0)
     with pytest.warns(Warning, match="diverged"):
         cv.fit(100 * X, y)
     display = CostHistoryDisplay.from_estimator(cv, fold=1)
@@ -83,7 +138,15 @@ def test_cv_estimator_draws_every_candidate(data):
     chosen = list(cv.alphas_).index(cv.alpha_)
     assert display.line_ is display.lines_[chosen]
     legend = [text.get_text() for text in display.ax_.get_legend().get_texts()]
-    assert legend == ["alpha=0.1, C=inf", "alpha=1, C=inf"]
+    assert legend == ["alpha=1e-05, C=1", "alpha=0.0001, C=1"]
+
+
+def test_cv_legend_names_the_rules_among_the_candidates(data):
+    X, y = data
+    cv = GDLogisticClassifierCV(alphas=[0.1, "adaptive"], cv=3, max_iter=20, tol=0)
+    display = CostHistoryDisplay.from_estimator(cv.fit(X, y))
+    legend = [text.get_text() for text in display.ax_.get_legend().get_texts()]
+    assert legend == ["alpha=0.1, C=1", "alpha='adaptive', C=1"]
 
 
 def test_from_cost_history_directly():
