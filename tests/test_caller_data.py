@@ -94,7 +94,7 @@ def _arrays(X):
     if isinstance(X, np.ndarray):
         return {"X": X}
     if X.format == "coo":
-        return {"data": X.data, "row": X.coords[0], "col": X.coords[1]}
+        return {"data": X.data, "row": X.row, "col": X.col}
     return {"data": X.data, "indices": X.indices, "indptr": X.indptr}
 
 
