@@ -79,9 +79,13 @@ ESTIMATORS = {
     "alpha=0.1": lambda: GDLogisticClassifier(alpha=0.1, C=1.0, max_iter=15, tol=0),
     "alpha='auto'": lambda: GDLogisticClassifier(alpha="auto", max_iter=15, tol=0),
     "alpha='adaptive'": lambda: GDLogisticClassifier(max_iter=15, tol=0),
-    # The search has fixed steps only: given, or a grid around the 'auto' step.
+    # The search: a fixed step, the two rules that bound the curvature, and
+    # a grid around the 'auto' step.
     "CV alphas=[0.1]": lambda: GDLogisticClassifierCV(
         alphas=[0.1], cv=2, max_iter=15, tol=0
+    ),
+    "CV alphas=['auto', 'adaptive']": lambda: GDLogisticClassifierCV(
+        alphas=["auto", "adaptive"], cv=2, max_iter=15, tol=0
     ),
     "CV alphas=2 (from 'auto')": lambda: GDLogisticClassifierCV(
         alphas=2, Cs=[1.0, np.inf], cv=2, max_iter=15, tol=0
@@ -94,7 +98,7 @@ def _arrays(X):
     if isinstance(X, np.ndarray):
         return {"X": X}
     if X.format == "coo":
-        return {"data": X.data, "row": X.coords[0], "col": X.coords[1]}
+        return {"data": X.data, "row": X.row, "col": X.col}
     return {"data": X.data, "indices": X.indices, "indptr": X.indptr}
 
 

@@ -206,6 +206,12 @@ def add_one(x):
 """
 
 
+@pytest.fixture(autouse=True)
+def cache_beside_the_source(monkeypatch):
+    """The small modules' caches go beside them, whatever NUMBA_CACHE_DIR says."""
+    monkeypatch.setattr(numba.config, "CACHE_DIR", "")
+
+
 def _small_module(directory, name):
     """Import a fresh copy of a module with one cached function."""
     path = directory / "small_kernels.py"

@@ -419,7 +419,7 @@ def test_subnormal_weights_without_a_penalty_fit_as_their_ratios_say(dtype):
     X = X.astype(dtype)
     w = rng.uniform(0.5, 2.0, size=len(y))
     finfo = np.finfo(dtype)
-    params = dict(max_iter=50, tol=0)
+    params = dict(C=np.inf, max_iter=50, tol=0)  # no penalty
     got = GDLogisticClassifier(**params).fit(
         X, y, sample_weight=w * 2.0 ** (finfo.minexp - 8)
     )
