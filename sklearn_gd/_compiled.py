@@ -25,20 +25,24 @@ import numpy as np
 from numba.extending import overload, register_jitable
 from scipy.sparse import issparse
 
-from sklearn_gd import _gradient_descent, _kernels, _loss
+from sklearn_gd import _gradient_descent, _kernels, _loss, _ops
 from sklearn_gd._jit import njit
 
 # The rule's functions, compiled as they are written. Division by zero
 # gives inf or NaN, as in NumPy (the rule tests for them), rather than
 # raising.
 _RULE = (
-    _gradient_descent.run_iterations,
     _gradient_descent._evaluate_at,
-    _gradient_descent._evaluate_and_record,
+    _gradient_descent._end_trials,
+    _gradient_descent._record,
     _gradient_descent._check_convergence,
-    _gradient_descent._step,
-    _gradient_descent._momentum_step,
-    _gradient_descent._trials,
+    _gradient_descent._shift,
+    _gradient_descent._start_trials,
+    _gradient_descent._next_trial,
+    _gradient_descent._test_trials,
+    _gradient_descent._momentum_correct,
+    _gradient_descent._restart,
+    _gradient_descent._finish_step,
     _gradient_descent._decreases,
     _gradient_descent._prox_step,
     _loss.penalty_add,
@@ -410,6 +414,126 @@ def _kernel_sums_overload(data, W, b, dW, sums):
 register_jitable(error_model="numpy")(_evaluate_kernels)
 
 
+# The rule's vector operations as loops (see sklearn_gd._ops): 2-D arrays,
+# a candidate's parameters or a part of them; assign also takes the 1-D
+# masks of the state.
+@overload(_ops.assign)
+def _assign(dst, src):
+    if dst.ndim == 1:
+
+        def one(dst, src):
+            for i in range(dst.shape[0]):
+                dst[i] = src[i]
+
+        return one
+    if dst.ndim == 2:
+
+        def two(dst, src):
+            for i in range(dst.shape[0]):
+                for j in range(dst.shape[1]):
+                    dst[i, j] = src[i, j]
+
+        return two
+
+
+@overload(_ops.lincomb)
+def _lincomb(dst, a, t, b):
+    def impl(dst, a, t, b):
+        for i in range(dst.shape[0]):
+            for j in range(dst.shape[1]):
+                dst[i, j] = a[i, j] + t * b[i, j]
+
+    return impl
+
+
+@overload(_ops.dot)
+def _dot(a, b):
+    def impl(a, b):
+        total = 0.0
+        for i in range(a.shape[0]):
+            for j in range(a.shape[1]):
+                total += a[i, j] * b[i, j]
+        return total
+
+    return impl
+
+
+@overload(_ops.abs_sum)
+def _abs_sum(a):
+    def impl(a):
+        total = 0.0
+        for i in range(a.shape[0]):
+            for j in range(a.shape[1]):
+                total += abs(a[i, j])
+        return total
+
+    return impl
+
+
+@overload(_ops.abs_max)
+def _abs_max(a):
+    def impl(a):
+        largest = abs(a[0, 0])
+        for i in range(a.shape[0]):
+            for j in range(a.shape[1]):
+                value = abs(a[i, j])
+                # NaN wins, as in np.max.
+                if value > largest or value != value:
+                    largest = value
+                    if value != value:
+                        return value
+        return largest
+
+    return impl
+
+
+@overload(_ops.all_finite)
+def _all_finite(a):
+    def impl(a):
+        for i in range(a.shape[0]):
+            for j in range(a.shape[1]):
+                if not np.isfinite(a[i, j]):
+                    return False
+        return True
+
+    return impl
+
+
+@overload(_ops.differs)
+def _differs(a, b):
+    def impl(a, b):
+        for i in range(a.shape[0]):
+            for j in range(a.shape[1]):
+                if a[i, j] != b[i, j]:
+                    return True
+        return False
+
+    return impl
+
+
+@overload(_ops.shrink)
+def _shrink(a, threshold):
+    def impl(a, threshold):
+        for i in range(a.shape[0]):
+            for j in range(a.shape[1]):
+                value = a[i, j]
+                moved = abs(value) - threshold
+                # np.maximum(moved, 0.0): NaN stays NaN.
+                if not (moved > 0.0 or moved != moved):
+                    moved = 0.0
+                # np.sign(value) * moved, signed zeros as NumPy's.
+                if value > 0.0:
+                    a[i, j] = moved
+                elif value < 0.0:
+                    a[i, j] = -moved
+                elif value == 0.0:
+                    a[i, j] = 0.0 * moved
+                else:
+                    a[i, j] = value
+
+    return impl
+
+
 @overload(_gradient_descent.evaluate, jit_options={"error_model": "numpy"})
 def _evaluate_overload(data, which, points, costs, grads):
     # The compiled engine's evaluation: the kernels, for the data they serve.
@@ -417,10 +541,9 @@ def _evaluate_overload(data, which, points, costs, grads):
         return _evaluate_kernels
 
 
-@njit(cache=True, error_model="numpy")
-def _run_chunk(data, st, se, k_stop):
-    """Run :func:`~sklearn_gd._gradient_descent.run_iterations`, compiled."""
-    _gradient_descent.run_iterations(data, st, se, k_stop)
+# run_iterations itself, not a function calling it: every compiled caller
+# optimises all it calls again (about 5 s more of first compile a level).
+_run_chunk = njit(cache=True, error_model="numpy")(_gradient_descent.run_iterations)
 
 
 @njit(cache=True, error_model="numpy")

@@ -27,6 +27,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_gd._loss import l1_value, penalty_add, soft_threshold
+from sklearn_gd._ops import abs_max, all_finite, assign, differs, dot, lincomb
 
 # A rise of the cost smaller than this many float64 or float32 round-offs
 # (relative, at least 1e-12) is round-off, not a rise.
@@ -513,6 +514,12 @@ def _setup(params, alphas, max_iter, tol, adaptive, momentum, nesterov, penalty,
         trial_costs=per_candidate(np.nan),
         trial_grads=like_stack(),
         moving=per_candidate(False, bool),
+        phase=np.full(1, _START, dtype=np.int64),
+        request=per_candidate(False, bool),
+        trying=per_candidate(False, bool),
+        in_round=per_candidate(False, bool),
+        n_trials=np.zeros(1, dtype=np.int64),
+        restarting=np.zeros(1, dtype=bool),
     )
     return state, settings
 
@@ -579,6 +586,12 @@ class _State(NamedTuple):
     trial_costs: np.ndarray
     trial_grads: np.ndarray
     moving: np.ndarray
+    phase: np.ndarray
+    request: np.ndarray
+    trying: np.ndarray
+    in_round: np.ndarray
+    n_trials: np.ndarray
+    restarting: np.ndarray
 
 
 def evaluate(data, which, points, costs, grads):
@@ -605,12 +618,32 @@ def evaluate(data, which, points, costs, grads):
     costs[which], grads[which] = data(points[which], which)
 
 
+# Where the rule asks for an evaluation: of which points, into which costs
+# and gradients (see _evaluate_at); _NOTHING: the chunk ends.
+_NOTHING = -1
+_AT_PARAMS = 0  # params -> costs, grads
+_AT_Y = 1  # y -> y_costs, y_grads (momentum's shifted point)
+_AT_TRIAL = 2  # new -> trial_costs, trial_grads (a trial step)
+_AT_NEW = 3  # new -> costs, grads (momentum's step, not tried)
+
+# The phases of an iteration: what the rule does when it is next resumed.
+_START = 0  # evaluate J where it is not known
+_RECORDED = 1  # J is known: record it, test convergence, start the step
+_SHIFTED = 2  # momentum's shifted point is known: start the trials
+_TRIED = 3  # the trial points are known: test them
+_CORRECTED = 4  # momentum's new point is known: restart where J rose
+
+
 def run_iterations(data, st, se, k_stop):
     """Run iterations until ``k_stop`` or until no candidate is running.
 
     The whole rule, written once: run as Python by the interpreted engine,
-    compiled by numba for the data the kernels serve. Every phase is a
-    function of the state ``st`` and the settings ``se``.
+    compiled by numba for the data the kernels serve. An iteration is a
+    sequence of phases (``st.phase``); a phase that needs J somewhere says
+    where, for the candidates ``st.request``, and the loop evaluates it
+    there before the next phase. So :func:`evaluate` is called from one
+    place: each compiled function that calls the kernels optimises them
+    again, seconds of first compile for each.
 
     Parameters
     ----------
@@ -623,22 +656,65 @@ def run_iterations(data, st, se, k_stop):
     k_stop : int
         The iteration (zero-based) not to start.
     """
-    while st.k[0] < k_stop and not st.finished[0]:
-        k = st.k[0]
-        _evaluate_and_record(data, st, se, k)
-        n_running = _check_convergence(st, se)
-        st.n_after_check[0] = n_running
-        st.k[0] = k + 1
-        if n_running == 0:
-            st.finished[0] = True
-            break
-        _step(data, st, se, k)
-        if not st.active.any():
-            st.finished[0] = True
+    while True:
+        where = _NOTHING
+        phase = st.phase[0]
+        if phase == _START:
+            if st.finished[0] or st.k[0] >= k_stop:
+                return
+            for c in range(len(st.request)):
+                st.request[c] = st.active[c] and not st.known[c]
+            st.phase[0] = _RECORDED
+            if st.request.any():
+                where = _AT_PARAMS
+        elif phase == _RECORDED:
+            k = st.k[0]
+            _record(st, se, k)
+            n_running = _check_convergence(st, se)
+            st.n_after_check[0] = n_running
+            st.k[0] = k + 1
+            if n_running == 0:
+                st.finished[0] = True
+                st.phase[0] = _START
+                return
+            st.phase[0] = _SHIFTED
+            if _shift(st, se):
+                where = _AT_Y
+        elif phase == _SHIFTED:
+            _start_trials(st, se, st.active)
+            st.phase[0] = _TRIED
+            if _next_trial(st):
+                where = _AT_TRIAL
+        elif phase == _TRIED:
+            _test_trials(st, se)
+            if _next_trial(st):
+                where = _AT_TRIAL
+            else:
+                _end_trials(st, se)
+                if st.phase[0] == _CORRECTED and _momentum_correct(st, se):
+                    where = _AT_NEW
+        else:  # _CORRECTED
+            if _restart(st, se):
+                st.phase[0] = _TRIED
+                if _next_trial(st):
+                    where = _AT_TRIAL
+            else:
+                _finish_step(st, st.k[0] - 1)
+        if where != _NOTHING:
+            _evaluate_at(data, st, se, where)
 
 
-def _evaluate_at(data, st, se, which, points, costs, grads):
-    """Evaluate J (penalty included) and its smooth gradient; count the passes."""
+def _evaluate_at(data, st, se, where):
+    """Evaluate J (penalty included) and its smooth gradient at ``st.request``."""
+    which = np.flatnonzero(st.request)
+    if where == _AT_PARAMS:
+        points, costs, grads = st.params, st.costs, st.grads
+    elif where == _AT_Y:
+        points, costs, grads = st.y, st.y_costs, st.y_grads
+    elif where == _AT_TRIAL:
+        points, costs, grads = st.new, st.trial_costs, st.trial_grads
+    else:
+        points, costs, grads = st.new, st.costs, st.grads
     evaluate(data, which, points, costs, grads)
     n_features = se.n_features
     for c in which:
@@ -648,11 +724,18 @@ def _evaluate_at(data, st, se, which, points, costs, grads):
         )
 
 
-def _evaluate_and_record(data, st, se, k):
-    """Evaluate J where it is not known yet; record it; stop non-finite runs."""
-    todo = np.flatnonzero(st.active & ~st.known)
-    if len(todo):
-        _evaluate_at(data, st, se, todo, st.params, st.costs, st.grads)
+def _end_trials(st, se):
+    """End a round of trials: momentum's correction next, or the update."""
+    for c in np.flatnonzero(st.in_round):
+        st.grow[c] = st.first_try[c]
+    if se.momentum and not st.restarting[0]:
+        st.phase[0] = _CORRECTED
+    else:
+        _finish_step(st, st.k[0] - 1)
+
+
+def _record(st, se, k):
+    """Record J of iteration ``k``; stop the runs whose J or gradient is not finite."""
     for c in np.flatnonzero(st.active):
         st.n_iter[c] = k + 1
         cost = st.costs[c]
@@ -660,7 +743,7 @@ def _evaluate_and_record(data, st, se, k):
         finite = np.isfinite(cost)
         if not finite:
             st.status[c] = COST_NOT_FINITE
-        elif not np.isfinite(st.grads[c]).all():
+        elif not all_finite(st.grads[c]):
             st.status[c] = GRADIENT_NOT_FINITE
             finite = False
         st.running[c] = finite
@@ -672,7 +755,7 @@ def _evaluate_and_record(data, st, se, k):
                 if st.rose_at[c] < 0:
                     st.rose_at[c] = k
                 # Adaptive restart: momentum starts again from here.
-                st.previous[c] = st.params[c]
+                assign(st.previous[c], st.params[c])
 
 
 def _check_convergence(st, se):
@@ -681,12 +764,15 @@ def _check_convergence(st, se):
     for c in np.flatnonzero(st.active):
         grad = st.grads[c]
         l1_reg = se.l1_reg[c]
-        if l1_reg != 0.0:  # the gradient mapping at the parameters
+        if l1_reg == 0.0:
+            largest = abs_max(grad)
+        else:  # the gradient mapping at the parameters, (x - prox) / step
             x, step = st.params[c], st.steps[c]
-            moved = x - step * grad
+            moved = np.empty_like(x)
+            lincomb(moved, x, -step, grad)
             soft_threshold(moved, step * l1_reg, se.n_features)
-            grad = (x - moved) / step
-        largest = np.abs(grad).max()
+            lincomb(moved, x, -1.0, moved)
+            largest = abs_max(moved) / step
         st.largest_gradient[c] = largest
         if se.tol > 0 and largest <= se.tol:
             st.status[c] = CONVERGED
@@ -696,115 +782,154 @@ def _check_convergence(st, se):
     return n_running
 
 
-def _step(data, st, se, k):
-    """Take the step of every running candidate and update it."""
-    running = np.flatnonzero(st.active)
-    if se.momentum:
-        _momentum_step(data, st, se, running)
-    else:
-        _trials(data, st, se, running, st.params, st.costs, st.grads)
-    for c in running:
+def _shift(st, se):
+    """Set the point ``y`` each running candidate steps from; True: evaluate J there.
+
+    Without momentum ``y`` is ``x``; with it, ``x + mu (x - x_previous)``
+    (Nesterov: its gradient is needed) or ``x`` (heavy ball), and J and the
+    gradient at ``x`` are kept for the restart test.
+    """
+    mu = se.momentum
+    for c in np.flatnonzero(st.active):
+        st.y_costs[c] = st.costs[c]
+        assign(st.y_grads[c], st.grads[c])
+        assign(st.y[c], st.params[c])
+        if mu:
+            st.x_costs[c] = st.costs[c]
+            assign(st.x_grads[c], st.grads[c])
+            st.moving[c] = differs(st.params[c], st.previous[c])
+            if se.nesterov:  # y = x + mu (x - x_previous)
+                lincomb(st.y[c], st.params[c], -1.0, st.previous[c])
+                lincomb(st.y[c], st.params[c], mu, st.y[c])
+    if not (mu and se.nesterov):
+        return False
+    for c in range(len(st.request)):
+        st.request[c] = st.active[c] and st.moving[c]
+    return st.request.any()
+
+
+def _start_trials(st, se, which):
+    """Take a first trial step from ``y`` for the candidates ``which`` (a mask)."""
+    n_features = se.n_features
+    for c in range(len(which)):
+        st.in_round[c] = which[c]
+        st.trying[c] = which[c] and se.adaptive[c]
+    st.n_trials[0] = 0
+    for c in np.flatnonzero(which):
+        _prox_step(st, se, c)
+        st.accepted[c] = False
+        st.first_try[c] = se.adaptive[c]
+        st.y_smooth[c] = st.y_costs[c] - l1_value(se.l1_reg[c], n_features, st.y[c])
+
+
+def _next_trial(st):
+    """Whether to evaluate the candidates still trying (at most ``MAX_HALVINGS``)."""
+    if st.n_trials[0] >= MAX_HALVINGS or not st.trying.any():
+        return False
+    st.n_trials[0] += 1
+    for c in range(len(st.request)):
+        st.request[c] = st.trying[c]
+    return True
+
+
+def _test_trials(st, se):
+    """Accept the trials that decrease J; halve the others' steps and try again.
+
+    The step is written into ``st.new`` and, in ``st.accepted``, whether J
+    and its gradient there are known already (from an accepted trial,
+    written into ``st.costs`` and ``st.grads``).
+    """
+    n_features = se.n_features
+    for c in np.flatnonzero(st.trying):
+        cost = st.trial_costs[c]
+        ok = False
+        if np.isfinite(cost) and all_finite(st.trial_grads[c]):
+            smooth = cost - l1_value(se.l1_reg[c], n_features, st.new[c])
+            ok = _decreases(
+                se, st.y[c], st.y_smooth[c], st.y_grads[c],
+                st.new[c], smooth, st.trial_grads[c], st.steps[c],
+            )  # fmt: skip
+        if ok:
+            st.costs[c] = cost
+            assign(st.grads[c], st.trial_grads[c])
+            st.accepted[c] = True
+            st.trying[c] = False
+        else:
+            st.first_try[c] = False
+            st.steps[c] /= 2
+            _prox_step(st, se, c)
+
+
+def _momentum_correct(st, se):
+    """Add the heavy ball's shift; True: evaluate J at the steps not tried.
+
+    Nesterov's step is taken from the shifted point already; the heavy
+    ball adds ``mu (x - x_previous)`` to a plain step. J at the new point
+    is needed for the restart test.
+    """
+    running = st.active
+    if not se.nesterov:
+        for c in np.flatnonzero(running):
+            shift = np.empty_like(st.new[c])
+            lincomb(shift, st.params[c], -1.0, st.previous[c])
+            lincomb(st.new[c], st.new[c], se.momentum, shift)
+            st.accepted[c] = False
+    for c in range(len(running)):
+        st.request[c] = running[c] and not st.accepted[c]
+        if st.request[c]:
+            st.accepted[c] = True
+    return st.request.any()
+
+
+def _restart(st, se):
+    """Restart where J would rise: a plain step from ``x`` instead; True if any.
+
+    Where J at the new point is above J at ``x``, the step is dropped for a
+    plain step from ``x`` and the momentum starts again from zero:
+    O'Donoghue and Candes' adaptive restart, in a form that keeps the cost
+    from rising.
+    """
+    restart = np.zeros(len(st.active), dtype=np.bool_)
+    for c in np.flatnonzero(st.active):
+        rise = st.costs[c] - st.x_costs[c]
+        # "not <=": a NaN cost is a rise too.
+        restart[c] = st.moving[c] and not (rise <= se.round_off * abs(st.x_costs[c]))
+    if not restart.any():
+        return False
+    st.restarting[0] = True
+    for c in np.flatnonzero(restart):
+        st.costs[c] = st.x_costs[c]
+        st.y_costs[c] = st.x_costs[c]
+        assign(st.grads[c], st.x_grads[c])
+        assign(st.y_grads[c], st.x_grads[c])
+        assign(st.y[c], st.params[c])
+        st.restarted[c] = True
+    _start_trials(st, se, restart)
+    return True
+
+
+def _finish_step(st, k):
+    """Update every running candidate to its new point; the next iteration starts."""
+    for c in np.flatnonzero(st.active):
         st.step_history[k, c] = st.steps[c]
         # A step accepted at once may be too small: try a larger one next time.
         if st.grow[c]:
             st.steps[c] *= 2
-        bad = not np.isfinite(st.new[c]).all()
+        bad = not all_finite(st.new[c])
         if bad:
             st.status[c] = PARAMS_NOT_FINITE
             st.active[c] = False
         else:
-            st.previous[c] = st.params[c]
-            st.params[c] = st.new[c]
+            assign(st.previous[c], st.params[c])
+            assign(st.params[c], st.new[c])
             if st.restarted[c]:  # after a restart the next step has no momentum
-                st.previous[c] = st.params[c]
+                assign(st.previous[c], st.params[c])
         st.restarted[c] = False
         st.known[c] = st.accepted[c] and not bad
-
-
-def _momentum_step(data, st, se, running):
-    """Step from ``x + mu (x - x_previous)``; restart where J would rise.
-
-    The new point is evaluated (its J is the next iteration's). Where it is
-    above J at ``x``, it is dropped for a plain step from ``x``, and the
-    momentum starts again from zero: O'Donoghue and Candes' adaptive restart,
-    in a form that keeps the cost from rising.
-    """
-    mu = se.momentum
-    for c in running:
-        st.x_costs[c] = st.costs[c]
-        st.x_grads[c] = st.grads[c]
-        st.y_costs[c] = st.costs[c]
-        st.y_grads[c] = st.grads[c]
-        shift = st.params[c] - st.previous[c]
-        st.moving[c] = (shift != 0).any()
-        st.y[c] = st.params[c] + mu * shift if se.nesterov else st.params[c]
-    if se.nesterov:  # the gradient at the shifted point
-        moving = running[st.moving[running]]
-        if len(moving):
-            _evaluate_at(data, st, se, moving, st.y, st.y_costs, st.y_grads)
-    _trials(data, st, se, running, st.y, st.y_costs, st.y_grads)
-    if not se.nesterov:  # the heavy ball: the shift added to a plain step
-        for c in running:
-            st.new[c] += mu * (st.params[c] - st.previous[c])
-            st.accepted[c] = False
-    todo = running[~st.accepted[running]]
-    if len(todo):
-        _evaluate_at(data, st, se, todo, st.new, st.costs, st.grads)
-        st.accepted[todo] = True
-    rose = np.zeros(len(running), dtype=np.bool_)
-    for r in range(len(running)):
-        c = running[r]
-        rise = st.costs[c] - st.x_costs[c]
-        # "not <=": a NaN cost is a rise too.
-        rose[r] = st.moving[c] and not (rise <= se.round_off * abs(st.x_costs[c]))
-    restart = running[rose]
-    if len(restart):
-        for c in restart:
-            st.costs[c] = st.x_costs[c]
-            st.grads[c] = st.x_grads[c]
-            st.restarted[c] = True
-        _trials(data, st, se, restart, st.params, st.x_costs, st.x_grads)
-
-
-def _trials(data, st, se, which, y, y_costs, y_grads):
-    """Step from ``y``; the adaptive candidates backtrack until J decreases.
-
-    Writes the new parameters of ``which`` into ``st.new`` and, in
-    ``st.accepted``, whether J and its gradient there are known already
-    (from an accepted trial, written into ``st.costs`` and ``st.grads``).
-    """
-    n_features = se.n_features
-    for c in which:
-        _prox_step(st, se, c, y[c], y_grads[c])
-        st.accepted[c] = False
-        st.first_try[c] = se.adaptive[c]
-        st.y_smooth[c] = y_costs[c] - l1_value(se.l1_reg[c], n_features, y[c])
-    trying = which[se.adaptive[which]]
-    for _ in range(MAX_HALVINGS):
-        if not len(trying):
-            break
-        _evaluate_at(data, st, se, trying, st.new, st.trial_costs, st.trial_grads)
-        ok = np.zeros(len(trying), dtype=np.bool_)
-        for t in range(len(trying)):
-            c = trying[t]
-            cost = st.trial_costs[c]
-            if np.isfinite(cost) and np.isfinite(st.trial_grads[c]).all():
-                smooth = cost - l1_value(se.l1_reg[c], n_features, st.new[c])
-                ok[t] = _decreases(
-                    se, y[c], st.y_smooth[c], y_grads[c],
-                    st.new[c], smooth, st.trial_grads[c], st.steps[c],
-                )  # fmt: skip
-            if ok[t]:
-                st.costs[c] = cost
-                st.grads[c] = st.trial_grads[c]
-                st.accepted[c] = True
-            else:
-                st.first_try[c] = False
-                st.steps[c] /= 2
-                _prox_step(st, se, c, y[c], y_grads[c])
-        trying = trying[~ok]
-    for c in which:
-        st.grow[c] = st.first_try[c]
+    st.restarting[0] = False
+    st.phase[0] = _START
+    if not st.active.any():
+        st.finished[0] = True
 
 
 def _decreases(se, y, y_smooth, y_grads, new, smooth, grads, step):
@@ -820,18 +945,21 @@ def _decreases(se, y, y_smooth, y_grads, new, smooth, grads, step):
       well before the gradient is small); without it the step grows there
       unchecked.
     """
-    moved = new - y
-    quadratic = (moved * moved).sum() / (2 * step)
-    excess = smooth - y_smooth - (y_grads * moved).sum()
+    moved = np.empty_like(new)
+    lincomb(moved, new, -1.0, y)
+    quadratic = dot(moved, moved) / (2 * step)
+    excess = smooth - y_smooth - dot(y_grads, moved)
     by_value = excess <= quadratic + se.round_off * abs(y_smooth)
-    by_gradient = ((grads - y_grads) * moved).sum() <= 2 * quadratic
+    change = np.empty_like(new)
+    lincomb(change, grads, -1.0, y_grads)
+    by_gradient = dot(change, moved) <= 2 * quadratic
     return by_value and by_gradient
 
 
-def _prox_step(st, se, c, y, grad):
-    """Write ``prox(y - t grad)`` of candidate ``c``, its step ``t``, into ``st.new``."""
+def _prox_step(st, se, c):
+    """Write ``prox(y - t grad)`` of candidate ``c`` (step ``t``) into ``st.new``."""
     step = st.steps[c]
-    st.new[c] = y - step * grad
+    lincomb(st.new[c], st.y[c], -step, st.y_grads[c])
     l1_reg = se.l1_reg[c]
     if l1_reg != 0.0:
         soft_threshold(st.new[c], step * l1_reg, se.n_features)

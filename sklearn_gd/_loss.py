@@ -21,6 +21,7 @@ from scipy.sparse import issparse
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from sklearn_gd import _loop
+from sklearn_gd._ops import abs_sum, dot, lincomb, shrink
 
 
 def sigmoid(z, xp=np):
@@ -495,7 +496,9 @@ class LogisticLoss(_InMemoryEvaluator):
             up to the sums over all of them (how a Dask array is fitted).
         """
         # Divided by 1: the sums themselves.
-        return self._compiled.evaluate_stack(self._kernel._replace(weight_sum=1.0), stack)
+        return self._compiled.evaluate_stack(
+            self._kernel._replace(weight_sum=1.0), stack
+        )
 
 
 class NamespaceLogisticLoss(Evaluator):
@@ -784,7 +787,10 @@ class ElasticNet:
         """
         n_features = stack.shape[-1] - int(self.fit_intercept)
         return np.array(
-            [l1_value(self.l1_reg[c], n_features, stack[r]) for r, c in enumerate(which)]
+            [
+                l1_value(self.l1_reg[c], n_features, stack[r])
+                for r, c in enumerate(which)
+            ]
         )
 
     def prox(self, stack, steps, which):
@@ -852,8 +858,8 @@ def penalty_add(l2_reg, l1_reg, n_features, point, cost, grad):
     """
     if l2_reg != 0.0:
         W = point[:, :n_features]
-        cost = cost + 0.5 * l2_reg * (W * W).sum()
-        grad[:, :n_features] = grad[:, :n_features] + l2_reg * W
+        cost = cost + 0.5 * l2_reg * dot(W, W)
+        lincomb(grad[:, :n_features], grad[:, :n_features], l2_reg, W)
     if l1_reg != 0.0:
         cost = cost + l1_value(l1_reg, n_features, point)
     return cost
@@ -885,7 +891,7 @@ def l1_value(l1_reg, n_features, point):
     """
     if l1_reg == 0.0:
         return 0.0
-    return l1_reg * np.abs(point[:, :n_features]).sum()
+    return l1_reg * abs_sum(point[:, :n_features])
 
 
 def soft_threshold(point, threshold, n_features):
@@ -910,8 +916,7 @@ def soft_threshold(point, threshold, n_features):
     >>> point
     array([[ 0. , -1.5,  5. ]])
     """
-    W = point[:, :n_features]
-    point[:, :n_features] = np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0)
+    shrink(point[:, :n_features], threshold)
 
 
 def lipschitz_constant(X, sample_weight, fit_intercept, n_classes, l2_reg):
