@@ -8,7 +8,7 @@ A parallel pass waits for its slowest thread: where another process holds a
 core, the thread that shares it runs in the scheduler's time slices, and a
 short pass waits for a slice. For each size (binary and 10 classes,
 float64), this times one pass over X with the threads the package chooses
-(:func:`sklearn_gd._kernels.threads_for`) and with one thread, in
+(:data:`sklearn_gd._kernels.THREADED_FROM_WORK`) and with one thread, in
 alternating rounds, first on an idle machine, then with one core held by a
 spinning process, and prints both tables with the ratio ``chosen / one
 thread`` (at most 1.5 is the target, busy or idle) and, for the sizes that
@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from sklearn_gd import _kernels, _loss
+from sklearn_gd import _loss
 
 SIZES = [(2_000, 32), (10_000, 32), (30_000, 32), (100_000, 32), (300_000, 32)]
 SIZES += [(1_797, 64), (20_000, 64), (100_000, 64)]
@@ -60,7 +60,8 @@ def measure(sizes, rounds, repeat):
                 )
                 for threads in (None, 1, numba.get_num_threads())
             }
-            chosen = _kernels.threads_for(X.size)
+            data = losses[None].kernel_data()
+            chosen = data.n_parts if n_outputs >= data.threads_from else 1
             times = {threads: [] for threads in losses}
             r = max(3, repeat * 10**6 // max(X.size, 1))
             for _ in range(rounds):

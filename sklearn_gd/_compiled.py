@@ -18,6 +18,7 @@ fresh process may load the rule as it was.
 This module imports numba: it is imported when a fit first needs it.
 """
 
+import math
 from typing import NamedTuple
 
 import numba
@@ -78,6 +79,10 @@ class DenseData(NamedTuple):
         Rows per block.
     n_parts : int
         Parts of the rows, one thread each when the lock allows.
+    threads_from : int
+        The outputs (candidates x classes) a pass must have to run its parts
+        on threads (:data:`sklearn_gd._kernels.THREADED_FROM_WORK`); 0 when
+        the threads were asked for.
     parallel : ndarray of shape (1,)
         Whether this call may run its parts on threads (set by :func:`run`).
     """
@@ -91,6 +96,7 @@ class DenseData(NamedTuple):
     fit_intercept: bool
     block: int
     n_parts: int
+    threads_from: int
     parallel: np.ndarray
 
 
@@ -101,7 +107,9 @@ class CSRData(NamedTuple):
     ----------
     data, indices, indptr : ndarray
         X's CSR arrays.
-    y, s, weight_sum, n_features, n_outputs, fit_intercept, block, n_parts, parallel
+    y, s, weight_sum, n_features, n_outputs, fit_intercept, block, n_parts
+        As in :class:`DenseData`.
+    threads_from, parallel
         As in :class:`DenseData`.
     """
 
@@ -116,6 +124,7 @@ class CSRData(NamedTuple):
     fit_intercept: bool
     block: int
     n_parts: int
+    threads_from: int
     parallel: np.ndarray
 
 
@@ -168,7 +177,12 @@ def prepare(
     # A block holds about 32 KiB of X: rows of a CSR X hold nnz / m values.
     row_values = X.nnz / max(1, n_samples) if sparse else n_features
     block = block_rows or _kernels.block_rows(row_values, X.dtype.itemsize)
-    n_parts = _kernels.threads_for(X.nnz if sparse else X.size, n_threads)
+    n_values = X.nnz if sparse else X.size
+    n_parts = _kernels.threads_for(n_values, n_threads)
+    threads_from = 0
+    if n_threads is None:  # work = n_values (1 + outputs / 3)
+        threads_from = _kernels.THREADED_FROM_WORK / max(n_values, 1) - 1
+        threads_from = max(0, math.ceil(3 * threads_from))
     common = {
         "y": _writable(y),
         "s": _writable(s),
@@ -178,6 +192,7 @@ def prepare(
         "fit_intercept": bool(fit_intercept),
         "block": int(block),
         "n_parts": int(n_parts),
+        "threads_from": int(threads_from),
         "parallel": np.zeros(1, dtype=np.bool_),
     }
     if sparse:
@@ -351,12 +366,26 @@ def _kernel_sums(data, W, b, dW, sums):
         n_samples = len(data.indptr) - 1
         parts, rows = _kernels._csr_parts, _kernels._csr_rows
     args = (*arrays, data.y, data.s, W, b, data.n_outputs, data.block)
-    if data.n_parts > 1 and data.parallel[0]:
+    if _on_threads(data, len(W)):
         parts(*args, dW, sums)
         return
     for t in range(data.n_parts):
         start, stop = _kernels._part(t, data.n_parts, n_samples)
         rows(*args, start, stop, dW[t], sums[t])
+
+
+def _on_threads(data, n_z):
+    """Whether a pass over ``n_z`` outputs runs its parts on threads.
+
+    Only when there are parts, the lock allows it (:class:`_Threads`), and
+    the pass is long enough that threads pay on a busy machine too
+    (``data.threads_from``). Either way the sums are the same: the parts
+    are added up in one order.
+    """
+    return data.n_parts > 1 and data.parallel[0] and n_z >= data.threads_from
+
+
+register_jitable(_on_threads)
 
 
 def _is(data, kind):
@@ -378,7 +407,7 @@ def _kernel_sums_overload(data, W, b, dW, sums):
 
         def dense(data, W, b, dW, sums):
             X = data.X
-            if data.n_parts > 1 and data.parallel[0]:
+            if _on_threads(data, len(W)):
                 _kernels._dense_parts(
                     X, data.y, data.s, W, b, data.n_outputs, data.block, dW, sums
                 )
@@ -395,7 +424,7 @@ def _kernel_sums_overload(data, W, b, dW, sums):
 
         def csr(data, W, b, dW, sums):
             args = (data.data, data.indices, data.indptr, data.y, data.s)
-            if data.n_parts > 1 and data.parallel[0]:
+            if _on_threads(data, len(W)):
                 _kernels._csr_parts(
                     *args, W, b, data.n_outputs, data.block, dW, sums
                 )  # fmt: skip

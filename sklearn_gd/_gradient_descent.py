@@ -515,6 +515,9 @@ def _setup(params, alphas, max_iter, tol, adaptive, momentum, nesterov, penalty,
         trial_grads=like_stack(),
         moving=per_candidate(False, bool),
         phase=np.full(1, _START, dtype=np.int64),
+        which=np.zeros(n_candidates, dtype=np.intp),
+        moved=like_stack(),
+        change=like_stack(),
         request=per_candidate(False, bool),
         trying=per_candidate(False, bool),
         in_round=per_candidate(False, bool),
@@ -587,6 +590,9 @@ class _State(NamedTuple):
     trial_grads: np.ndarray
     moving: np.ndarray
     phase: np.ndarray
+    which: np.ndarray
+    moved: np.ndarray
+    change: np.ndarray
     request: np.ndarray
     trying: np.ndarray
     in_round: np.ndarray
@@ -615,6 +621,7 @@ def evaluate(data, which, points, costs, grads):
     grads : ndarray of shape (n_candidates, n_outputs, n_dof)
         Written at ``which``.
     """
+    which = which.copy()  # a view of the state's scratch space
     costs[which], grads[which] = data(points[which], which)
 
 
@@ -706,7 +713,12 @@ def run_iterations(data, st, se, k_stop):
 
 def _evaluate_at(data, st, se, where):
     """Evaluate J (penalty included) and its smooth gradient at ``st.request``."""
-    which = np.flatnonzero(st.request)
+    n = 0
+    for c in range(len(st.request)):
+        if st.request[c]:
+            st.which[n] = c
+            n += 1
+    which = st.which[:n]
     if where == _AT_PARAMS:
         points, costs, grads = st.params, st.costs, st.grads
     elif where == _AT_Y:
@@ -726,7 +738,9 @@ def _evaluate_at(data, st, se, where):
 
 def _end_trials(st, se):
     """End a round of trials: momentum's correction next, or the update."""
-    for c in np.flatnonzero(st.in_round):
+    for c in range(len(st.in_round)):
+        if not st.in_round[c]:
+            continue
         st.grow[c] = st.first_try[c]
     if se.momentum and not st.restarting[0]:
         st.phase[0] = _CORRECTED
@@ -736,7 +750,9 @@ def _end_trials(st, se):
 
 def _record(st, se, k):
     """Record J of iteration ``k``; stop the runs whose J or gradient is not finite."""
-    for c in np.flatnonzero(st.active):
+    for c in range(len(st.active)):
+        if not st.active[c]:
+            continue
         st.n_iter[c] = k + 1
         cost = st.costs[c]
         st.last_cost[c] = cost
@@ -761,14 +777,16 @@ def _record(st, se, k):
 def _check_convergence(st, se):
     """Stop the candidates whose gradient (mapping) is at most ``tol``."""
     n_running = 0
-    for c in np.flatnonzero(st.active):
+    for c in range(len(st.active)):
+        if not st.active[c]:
+            continue
         grad = st.grads[c]
         l1_reg = se.l1_reg[c]
         if l1_reg == 0.0:
             largest = abs_max(grad)
         else:  # the gradient mapping at the parameters, (x - prox) / step
             x, step = st.params[c], st.steps[c]
-            moved = np.empty_like(x)
+            moved = st.moved[c]
             lincomb(moved, x, -step, grad)
             soft_threshold(moved, step * l1_reg, se.n_features)
             lincomb(moved, x, -1.0, moved)
@@ -790,7 +808,9 @@ def _shift(st, se):
     gradient at ``x`` are kept for the restart test.
     """
     mu = se.momentum
-    for c in np.flatnonzero(st.active):
+    for c in range(len(st.active)):
+        if not st.active[c]:
+            continue
         st.y_costs[c] = st.costs[c]
         assign(st.y_grads[c], st.grads[c])
         assign(st.y[c], st.params[c])
@@ -815,7 +835,9 @@ def _start_trials(st, se, which):
         st.in_round[c] = which[c]
         st.trying[c] = which[c] and se.adaptive[c]
     st.n_trials[0] = 0
-    for c in np.flatnonzero(which):
+    for c in range(len(which)):
+        if not which[c]:
+            continue
         _prox_step(st, se, c)
         st.accepted[c] = False
         st.first_try[c] = se.adaptive[c]
@@ -840,7 +862,9 @@ def _test_trials(st, se):
     written into ``st.costs`` and ``st.grads``).
     """
     n_features = se.n_features
-    for c in np.flatnonzero(st.trying):
+    for c in range(len(st.trying)):
+        if not st.trying[c]:
+            continue
         cost = st.trial_costs[c]
         ok = False
         if np.isfinite(cost) and all_finite(st.trial_grads[c]):
@@ -848,6 +872,7 @@ def _test_trials(st, se):
             ok = _decreases(
                 se, st.y[c], st.y_smooth[c], st.y_grads[c],
                 st.new[c], smooth, st.trial_grads[c], st.steps[c],
+                st.moved[c], st.change[c],
             )  # fmt: skip
         if ok:
             st.costs[c] = cost
@@ -869,8 +894,10 @@ def _momentum_correct(st, se):
     """
     running = st.active
     if not se.nesterov:
-        for c in np.flatnonzero(running):
-            shift = np.empty_like(st.new[c])
+        for c in range(len(running)):
+            if not running[c]:
+                continue
+            shift = st.moved[c]
             lincomb(shift, st.params[c], -1.0, st.previous[c])
             lincomb(st.new[c], st.new[c], se.momentum, shift)
             st.accepted[c] = False
@@ -889,28 +916,33 @@ def _restart(st, se):
     O'Donoghue and Candes' adaptive restart, in a form that keeps the cost
     from rising.
     """
-    restart = np.zeros(len(st.active), dtype=np.bool_)
-    for c in np.flatnonzero(st.active):
+    restart = st.restarted  # False for every candidate until the update
+    for c in range(len(st.active)):
+        if not st.active[c]:
+            continue
         rise = st.costs[c] - st.x_costs[c]
         # "not <=": a NaN cost is a rise too.
         restart[c] = st.moving[c] and not (rise <= se.round_off * abs(st.x_costs[c]))
     if not restart.any():
         return False
     st.restarting[0] = True
-    for c in np.flatnonzero(restart):
+    for c in range(len(restart)):
+        if not restart[c]:
+            continue
         st.costs[c] = st.x_costs[c]
         st.y_costs[c] = st.x_costs[c]
         assign(st.grads[c], st.x_grads[c])
         assign(st.y_grads[c], st.x_grads[c])
         assign(st.y[c], st.params[c])
-        st.restarted[c] = True
     _start_trials(st, se, restart)
     return True
 
 
 def _finish_step(st, k):
     """Update every running candidate to its new point; the next iteration starts."""
-    for c in np.flatnonzero(st.active):
+    for c in range(len(st.active)):
+        if not st.active[c]:
+            continue
         st.step_history[k, c] = st.steps[c]
         # A step accepted at once may be too small: try a larger one next time.
         if st.grow[c]:
@@ -932,7 +964,7 @@ def _finish_step(st, k):
         st.finished[0] = True
 
 
-def _decreases(se, y, y_smooth, y_grads, new, smooth, grads, step):
+def _decreases(se, y, y_smooth, y_grads, new, smooth, grads, step, moved, change):
     """Test a trial step: a sufficient decrease, and a curvature bound.
 
     With ``m = new - y`` and step ``t``, a trial passes when
@@ -944,13 +976,15 @@ def _decreases(se, y, y_smooth, y_grads, new, smooth, grads, step):
       tells steps apart where the costs are equal to round-off (in float32
       well before the gradient is small); without it the step grows there
       unchecked.
+
+    ``moved`` and ``change`` are scratch space shaped like ``y`` (the
+    compiled rule allocates nothing: a compiled function that may allocate
+    costs about 0.5 us a call).
     """
-    moved = np.empty_like(new)
     lincomb(moved, new, -1.0, y)
     quadratic = dot(moved, moved) / (2 * step)
     excess = smooth - y_smooth - dot(y_grads, moved)
     by_value = excess <= quadratic + se.round_off * abs(y_smooth)
-    change = np.empty_like(new)
     lincomb(change, grads, -1.0, y_grads)
     by_gradient = dot(change, moved) <= 2 * quadratic
     return by_value and by_gradient
