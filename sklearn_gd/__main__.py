@@ -195,8 +195,8 @@ def main():
     seconds = compile_kernels()
     if seconds > 1.0:
         print(
-            f"(compiled the vectorized solver's kernels in {seconds:.1f} s: once "
-            "after install, numba caches them on disk)\n"
+            f"(compiled the vectorized solver, its kernels and its rule, in "
+            f"{seconds:.1f} s: once after install, numba caches them on disk)\n"
         )
     rows = run_demo()
     print(format_table(rows))
