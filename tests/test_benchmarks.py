@@ -48,7 +48,10 @@ def test_quick_benchmark_run_writes_every_section(bench, tmp_path, capsys):
         "GridSearchCV, 4 alphas (4 Cs) x 5 folds",
     }
     assert all(row["ratio"] > 0 for row in saved["small_data"])
-    assert all(row["iteration_over_its_passes"] > 0 for row in saved["iteration_cost"])
+    # A difference of two timings: its sign is the machine's load in a smoke
+    # run, so only the rows are checked.
+    assert [row["rule"] for row in saved["iteration_cost"]][0].startswith("default")
+    assert all(row["passes_per_iteration"] >= 1 for row in saved["iteration_cost"])
 
 
 def test_quick_busy_machine_run_times_both_loads(capsys):
