@@ -21,7 +21,13 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import load_digits, make_classification
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_digits,
+    load_iris,
+    load_wine,
+    make_classification,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
@@ -465,6 +471,120 @@ def _grid_search_rows(X, y, n_alphas_list, max_iter, repeat):
     return rows
 
 
+SMALL_DATA = {
+    "iris": load_iris,
+    "wine": load_wine,
+    "breast cancer": load_breast_cancer,
+    "digits": load_digits,
+}
+SEARCH_ALPHAS = [0.1, 0.3, 1.0, "adaptive"]
+SEARCH_CS = [0.01, 0.1, 1, 10]
+
+
+def bench_small_data(repeat, quick=False):
+    """Default fits and searches on small data, against LogisticRegression (i).
+
+    Most fits a user runs are small: a default fit (standardised, C=1), and
+    ``GridSearchCV`` over 4 alphas x 5 folds against its search over 4 Cs.
+    """
+    rows = []
+    for name, load in SMALL_DATA.items():
+        X, y = load(return_X_y=True)
+        if quick:
+            X, y = X[::4], y[::4]
+        X = StandardScaler().fit_transform(X)
+        r = repeat * (2 if name == "digits" else 10)
+        ratio, t_gd, t_lr = ratio_in_rounds(
+            lambda: GDLogisticClassifier().fit(X, y),  # noqa: B023
+            lambda: LogisticRegression().fit(X, y),  # noqa: B023
+            r,
+        )
+        fit = GDLogisticClassifier().fit(X, y)
+        rows.append(
+            {
+                "data": f"{name} {X.shape[0]} x {X.shape[1]}",
+                "what": "default fit",
+                "sklearn_gd_ms": 1e3 * t_gd,
+                "LogisticRegression_ms": 1e3 * t_lr,
+                "ratio": ratio,
+                "detail": f"{fit.n_iter_} iterations, {fit.n_passes_} passes",
+            }
+        )
+        if name == "digits":
+            continue
+        gd = GridSearchCV(GDLogisticClassifier(), {"alpha": SEARCH_ALPHAS}, cv=5)
+        lr = GridSearchCV(LogisticRegression(), {"C": SEARCH_CS}, cv=5)
+        ratio, t_gd, t_lr = ratio_in_rounds(
+            lambda: gd.fit(X, y),  # noqa: B023
+            lambda: lr.fit(X, y),  # noqa: B023
+            max(1, repeat // 2),
+        )
+        rows.append(
+            {
+                "data": f"{name} {X.shape[0]} x {X.shape[1]}",
+                "what": "GridSearchCV, 4 alphas (4 Cs) x 5 folds",
+                "sklearn_gd_ms": 1e3 * t_gd,
+                "LogisticRegression_ms": 1e3 * t_lr,
+                "ratio": ratio,
+                "detail": f"best alpha {gd.best_params_['alpha']}",
+            }
+        )
+    return rows
+
+
+def bench_iteration_cost(repeat, quick=False):
+    """Time an iteration of a fit against the kernel passes it makes (j).
+
+    An iteration's time is ``(T(fit) - T(fit to max_iter=1)) / (n_iter - 1)``
+    (the set-up and the first evaluation cancel); a pass is one call of
+    the compiled kernels on the fit's prepared data, less the same call on
+    one row (the call's own cost, which a fit does not pay per pass).
+    """
+    from sklearn_gd import _compiled
+
+    X, y = load_breast_cancer(return_X_y=True)
+    if quick:
+        X, y = X[::4], y[::4]
+    X = StandardScaler().fit_transform(X)
+    s = np.ones(len(y))
+    data = _compiled.prepare(X, y.astype(np.intp), s, float(len(y)), 1, True)
+    one_row = _compiled.prepare(X[:1], y[:1].astype(np.intp), s[:1], 1.0, 1, True)
+    points = np.zeros((1, 1, X.shape[1] + 1))
+    costs, grads = np.empty(1), np.empty_like(points)
+
+    def call(prepared):
+        return lambda: _compiled._evaluate_all(prepared, points, costs, grads)
+
+    t_call = median_time(call(data), 200 * repeat)
+    t_pass = t_call - median_time(call(one_row), 200 * repeat)
+    rows = []
+    rules = {
+        "default (alpha='adaptive')": {},
+        "fixed step (alpha=0.5)": {"alpha": 0.5, "tol": 0, "max_iter": 100},
+        "momentum=0.9": {"momentum": 0.9},
+    }
+    for rule, params in rules.items():
+        fit = GDLogisticClassifier(**params).fit(X, y)
+        first = GDLogisticClassifier(**{**params, "max_iter": 1, "tol": 0})
+        whole = GDLogisticClassifier(**params)
+        t_whole = median_time(lambda: whole.fit(X, y), 10 * repeat)  # noqa: B023
+        t_first = median_time(lambda: first.fit(X, y), 10 * repeat)  # noqa: B023
+        passes = (fit.n_passes_ - first.fit(X, y).n_passes_) / (fit.n_iter_ - 1)
+        t_iter = (t_whole - t_first) / (fit.n_iter_ - 1)
+        rows.append(
+            {
+                "rule": rule,
+                "iterations": fit.n_iter_,
+                "passes_per_iteration": passes,
+                "iteration_us": 1e6 * t_iter,
+                "pass_us": 1e6 * t_pass,
+                "call_us": 1e6 * t_call,
+                "iteration_over_its_passes": t_iter / (passes * t_pass),
+            }
+        )
+    return rows
+
+
 def _quietly(func):
     """Run ``func`` with ConvergenceWarnings silenced in this process."""
 
@@ -593,6 +713,8 @@ def main(argv=None):
             "numpy": np.__version__,
             "quick": quick,
         },
+        "small_data": _quietly(bench_small_data)(repeat, quick),
+        "iteration_cost": bench_iteration_cost(repeat, quick),
         "roofline": bench_roofline(roofline_sizes, repeat),
         "loop_vs_vectorized": bench_loop_vs_vectorized(loop_sizes, repeat),
         "demo": bench_demo(repeat=1 if quick else 5),
@@ -612,6 +734,33 @@ def main(argv=None):
     results["machine"]["seconds"] = time.perf_counter() - started
 
     sections = [
+        (
+            "(i) Small data: sklearn-gd against `LogisticRegression()` "
+            "(standardised, C=1; searches over 4 alphas and over 4 Cs, 5 folds)",
+            "small_data",
+            [
+                "data",
+                "what",
+                "sklearn_gd_ms",
+                "LogisticRegression_ms",
+                "ratio",
+                "detail",
+            ],
+        ),
+        (
+            "(j) An iteration against the kernel passes it makes "
+            "(standardised breast cancer, 569 x 30)",
+            "iteration_cost",
+            [
+                "rule",
+                "iterations",
+                "passes_per_iteration",
+                "iteration_us",
+                "pass_us",
+                "call_us",
+                "iteration_over_its_passes",
+            ],
+        ),
         (
             "(a) Roofline: one iteration over one `X @ w` (and over one `X @ W`, "
             "W with a column per class)",

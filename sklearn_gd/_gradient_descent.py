@@ -1,20 +1,33 @@
-"""Step 4 of the seed and "repeat until convergence": one driver for every solver.
+"""Step 4 of the algorithm and "repeat until convergence": one driver for every solver.
 
-The driver knows nothing about the model: it receives a callable
-``loss_gradient(stack, which) -> (costs, grads)`` (Steps 1-3 for a stack of
-candidates, computed by any evaluator), updates ``params -= alpha * grad``,
-optionally applies a proximal step for a non-smooth term, records the costs,
-stops on ``tol``, and detects divergence. How each candidate ended is data (a
-:class:`Status`), which :func:`report` turns into the error and warnings.
+The driver knows nothing about the model: it evaluates Steps 1-3 for a stack
+of candidates through any evaluator, updates ``params -= alpha * grad``,
+applies the penalty (its L2 term, and the proximal step of its L1 term),
+records the costs, stops on ``tol``, and detects divergence. How each
+candidate ended is data (a :class:`Status`), which :func:`report` turns into
+the error and warnings.
+
+The rule is written once, as functions of one state of arrays
+(:class:`_State`) and fixed settings (:class:`_Settings`), in the subset of
+Python that numba compiles: :func:`run_iterations` and its phases. Two
+engines run it: the interpreted one calls an evaluator's ``__call__`` (the
+loop solver, Dask and Array API arrays, any callable); the compiled one
+(:mod:`sklearn_gd._compiled`) runs whole chunks of iterations in one call,
+with the kernels of Steps 1-3 inside, for NumPy and SciPy data. Messages,
+progress lines and callbacks stay here, in Python, between chunks.
 """
 
 import time
 import warnings
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_gd._loss import l1_value, penalty_add, soft_threshold
+from sklearn_gd._ops import abs_max, all_finite, assign, differs, dot, lincomb
 
 # A rise of the cost smaller than this many float64 or float32 round-offs
 # (relative, at least 1e-12) is round-off, not a rise.
@@ -35,6 +48,14 @@ class Status(IntEnum):
     GRADIENT_NOT_FINITE = 5
     PARAMS_NOT_FINITE = 6
 
+
+# The statuses the rule writes, as plain integers (numba compiles the rule).
+CONVERGED = int(Status.CONVERGED)
+COST_NOT_FINITE = int(Status.COST_NOT_FINITE)
+GRADIENT_NOT_FINITE = int(Status.GRADIENT_NOT_FINITE)
+PARAMS_NOT_FINITE = int(Status.PARAMS_NOT_FINITE)
+# A trial step is halved at most this many times (a factor of 1e-18).
+MAX_HALVINGS = 60
 
 _DIVERGED = (
     Status.COST_NOT_FINITE,
@@ -130,7 +151,7 @@ def gradient_descent(
     alpha,
     max_iter,
     tol,
-    prox=None,
+    penalty=None,
     verbose=0,
     callback=None,
 ):
@@ -153,11 +174,12 @@ def gradient_descent(
     tol : float
         Stop when the largest absolute component of the gradient (of the
         gradient mapping ``(params - prox(params - alpha * grad)) / alpha``
-        when ``prox`` is given) is at most ``tol``. ``0`` never stops early,
+        with an L1 penalty) is at most ``tol``. ``0`` never stops early,
         and then reaching ``max_iter`` is not warned about.
-    prox : callable, default=None
-        ``prox(params, step) -> params``, the proximal operator of the
-        non-smooth part of the objective, applied after each gradient step.
+    penalty : ElasticNet, default=None
+        An elastic-net penalty of ``params``' last axis
+        (:class:`sklearn_gd._loss.ElasticNet`), added to the objective; its
+        L1 term is applied by a proximal step after each gradient step.
     verbose : int, default=0
         ``1`` prints about ten progress lines, ``2`` or more one line per
         iteration: iteration, cost, largest absolute gradient, elapsed time.
@@ -194,7 +216,7 @@ def gradient_descent(
             (\theta - \alpha \nabla f(\theta)),
 
     with :math:`f` the smooth part and :math:`g` the non-smooth part of J
-    (identity when ``prox`` is None: the plain update of the algorithm).
+    (identity without an L1 penalty: the plain update of the algorithm).
 
     Examples
     --------
@@ -220,9 +242,7 @@ def gradient_descent(
         alphas=[alpha],
         max_iter=max_iter,
         tol=tol,
-        prox=None
-        if prox is None
-        else lambda stack, steps, which: prox(stack[0], steps[0])[None],
+        penalty=penalty,
         verbose=verbose,
         callback=None if callback is None else lambda k, stack: callback(k, stack[0]),
     )
@@ -237,13 +257,13 @@ def descend_candidates(
     alphas,
     max_iter,
     tol,
-    prox=None,
-    nonsmooth=None,
+    penalty=None,
     adaptive=False,
     momentum=0.0,
     nesterov=True,
     verbose=0,
     callback=None,
+    kernel=None,
 ):
     r"""Run gradient descent for several independent candidates at once.
 
@@ -253,13 +273,19 @@ def descend_candidates(
     all their weights, which reads X once. A candidate that converges or
     diverges stops there and is not evaluated again.
 
+    The rule (:func:`run_iterations` and its phases) is written once and
+    runs in one of two engines: as Python, calling ``loss_gradient``; or,
+    when ``kernel`` is given, compiled by numba with the kernels inside, in
+    chunks of iterations of about 20 ms (so that Ctrl-C, progress lines and
+    callbacks are served between them). Both give the same run.
+
     Parameters
     ----------
     loss_gradient : callable
         ``loss_gradient(stack, which) -> (costs, grads)``: for the candidates
-        ``which`` (an index array) with parameters ``stack``, their objectives
-        J, shape ``(len(which),)``, and the gradients of their smooth parts,
-        shaped like ``stack``.
+        ``which`` (an index array) with parameters ``stack``, the data terms
+        of their objectives J, shape ``(len(which),)``, and their gradients,
+        shaped like ``stack``. Not called when ``kernel`` is given.
     params : ndarray of shape (n_candidates, ...)
         Starting points. They are not modified.
     alphas : array-like of shape (n_candidates,)
@@ -270,12 +296,10 @@ def descend_candidates(
     tol : float
         A candidate stops when the largest absolute component of its
         gradient (mapping) is at most ``tol``; ``0`` never stops early.
-    prox : callable, default=None
-        ``prox(stack, steps, which) -> stack``: the proximal operator of the
-        non-smooth parts, ``steps`` the learning rates of ``which``.
-    nonsmooth : callable, default=None
-        ``nonsmooth(stack, which) -> values``: the non-smooth parts of the
-        costs, which the adaptive rule's test leaves out. None is zero.
+    penalty : ElasticNet, default=None
+        The penalty of every candidate (:class:`sklearn_gd._loss.ElasticNet`):
+        its L2 term is added to the costs and gradients, its L1 term is
+        applied by a proximal step. None is no penalty.
     adaptive : bool or array-like of bool of shape (n_candidates,), default=False
         Which candidates adapt their step (backtracking on the sufficient
         decrease condition, then a larger step after a step accepted at once).
@@ -291,6 +315,10 @@ def descend_candidates(
     callback : callable, default=None
         ``callback(k, params) -> bool``, called after update ``k`` with all
         the candidates' parameters; True stops every candidate there.
+    kernel : DenseData or CSRData, default=None
+        The data of the compiled engine, prepared once per fit
+        (:meth:`sklearn_gd._loss.Evaluator.kernel_data`); None runs the rule
+        as Python.
 
     Returns
     -------
@@ -310,7 +338,8 @@ def descend_candidates(
     :math:`t_c = \alpha_c` for a fixed step. The adaptive rule accepts
     :math:`t_c` when :math:`f_c(\theta^+) \le f_c(y) + \nabla f_c(y)^T
     (\theta^+ - y) + \|\theta^+ - y\|^2 / (2 t_c)`, and halves it otherwise;
-    then :math:`J = f + g` never rises.
+    then :math:`J = f + g` never rises. The state is kept in float64
+    whatever the dtype of ``params``, which the returned parameters have.
 
     Examples
     --------
@@ -329,276 +358,645 @@ def descend_candidates(
     >>> adaptive.n_iter.tolist(), adaptive.rose_at.tolist()
     ([12], [-1])
     """
-    descent = _Descent(
-        loss_gradient,
-        _setup(params, alphas, max_iter, adaptive),
-        prox=prox,
-        nonsmooth=nonsmooth,
-        momentum=momentum,
-        nesterov=nesterov,
+    params = np.asarray(params)
+    shape = params.shape
+    dtype = params.dtype if np.issubdtype(params.dtype, np.floating) else np.float64
+    st, se = _setup(
+        params, alphas, max_iter, tol, adaptive, momentum, nesterov, penalty, dtype
     )
+    if kernel is None:
+        data, advance = _Interpreted(loss_gradient, shape), _run_interpreted
+    else:
+        from sklearn_gd import _compiled  # numba: only when a fit needs it
+
+        data, advance = kernel, _compiled.run
     progress = _Progress(verbose, max_iter)
-    run = descent.run
-    for k in range(max_iter):
-        running = descent.evaluate(k)
-        running = descent.check(k, running, tol)
-        progress.report(k, run.cost_history[k], descent.largest, len(running))
-        if not len(running):
-            break
-        descent.step(k, running)
-        if not len(descent.active):
-            break
-        if callback is not None and callback(k, run.params):
-            run.status[descent.active] = Status.STOPPED
+    per_iteration = bool(verbose) or callback is not None
+    chunk = 1
+    while st.k[0] < max_iter and not st.finished[0]:
+        first = st.k[0]
+        started = time.perf_counter()
+        advance(data, st, se, min(first + chunk, max_iter))
+        if not per_iteration:
+            chunk = _next_chunk(st.k[0] - first, time.perf_counter() - started)
+            continue
+        k = st.k[0] - 1
+        evaluated = st.running & (st.n_iter == k + 1)
+        progress.report(
+            k,
+            st.cost_history[k],
+            st.largest_gradient[evaluated],
+            int(st.n_after_check[0]),
+        )
+        stacked = st.params.reshape(shape).astype(dtype)
+        if callback is not None and not st.finished[0] and callback(k, stacked):
+            st.status[st.active] = Status.STOPPED
             break
     # Finalize: whoever is still running ran out of iterations.
-    run.status[run.status == Status.RUNNING] = Status.MAX_ITER
-    progress.report(k, run.cost_history[k], descent.largest, 0, True)
-    return run
+    st.status[st.status == Status.RUNNING] = Status.MAX_ITER
+    k = st.k[0] - 1
+    evaluated = st.running & (st.n_iter == k + 1)
+    progress.report(k, st.cost_history[k], st.largest_gradient[evaluated], 0, True)
+    return CandidateRun(
+        params=st.params.reshape(shape).astype(dtype),
+        cost_history=st.cost_history,
+        n_iter=st.n_iter,
+        status=st.status,
+        last_cost=st.last_cost,
+        rose_at=st.rose_at,
+        largest_gradient=st.largest_gradient,
+        alphas=st.alphas,
+        step_history=st.step_history,
+        n_passes=st.n_passes,
+        adaptive=se.adaptive,
+    )
 
 
-class _Descent:
-    """The state of a run between iterations, and its phases.
+# A compiled chunk of iterations lasts about this long: Ctrl-C (which Python
+# sees only between chunks) stops a fit within it, and returning to Python
+# costs microseconds per chunk.
+_CHUNK_SECONDS = 0.02
 
-    Phases of iteration ``k``: :meth:`evaluate` (J and its gradient at the
-    current parameters, unless the adaptive rule's accepted trial brought
-    them already), :meth:`check` (divergence, rise, convergence), and
-    :meth:`step` (momentum, the step rule's trials, the update).
+
+def _next_chunk(n_done, elapsed):
+    """Return how many iterations the next chunk runs: about 20 ms of them."""
+    per_iteration = elapsed / max(n_done, 1)
+    return int(max(1, min(_CHUNK_SECONDS / max(per_iteration, 1e-9), 2**20)))
+
+
+class _Interpreted:
+    """The interpreted engine's evaluation: ``loss_gradient`` in the caller's shape."""
+
+    def __init__(self, loss_gradient, shape):
+        self.loss_gradient = loss_gradient
+        self.shape = shape
+
+    def __call__(self, points, which):
+        stack = points.reshape((len(which),) + self.shape[1:])
+        costs, grads = self.loss_gradient(stack, which)
+        return costs, np.asarray(grads).reshape(points.shape)
+
+
+def _run_interpreted(data, st, se, k_stop):
+    """Run the rule as Python; a diverging run overflows on its way to inf."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        run_iterations(data, st, se, k_stop)
+
+
+def _setup(params, alphas, max_iter, tol, adaptive, momentum, nesterov, penalty, dtype):
+    """Make the state and the settings of a run."""
+    n_candidates = len(params)
+    stack = np.array(params, dtype=np.float64)
+    if stack.ndim != 3:  # one output: the last axis holds the parameters
+        stack = stack.reshape(n_candidates, 1, -1)
+    n_dof = stack.shape[-1]
+    if penalty is None:
+        l2_reg = l1_reg = np.zeros(n_candidates)
+        n_features = n_dof
+    else:
+        l2_reg = np.broadcast_to(penalty.l2_reg, n_candidates).astype(np.float64)
+        l1_reg = np.broadcast_to(penalty.l1_reg, n_candidates).astype(np.float64)
+        n_features = n_dof - int(penalty.fit_intercept)
+    eps = float(np.finfo(dtype).eps)
+    settings = _Settings(
+        max_iter=int(max_iter),
+        tol=float(tol),
+        momentum=float(momentum),
+        nesterov=bool(nesterov),
+        rise_rtol=max(1e-12, _RISE_EPS * eps),
+        # What a cost's round-off can be, relative: a trial step may show it.
+        round_off=8 * eps,
+        n_features=int(n_features),
+        adaptive=np.broadcast_to(np.asarray(adaptive, dtype=bool), n_candidates).copy(),
+        l2_reg=np.ascontiguousarray(l2_reg),
+        l1_reg=np.ascontiguousarray(l1_reg),
+    )
+    alphas = np.asarray(alphas, dtype=np.float64).reshape(n_candidates)
+
+    def per_candidate(value, kind=np.float64):
+        return np.full(n_candidates, value, dtype=kind)
+
+    def like_stack():
+        return np.zeros_like(stack)
+
+    state = _State(
+        params=stack,
+        cost_history=np.full((max_iter, n_candidates), np.nan),
+        n_iter=per_candidate(0, np.int64),
+        status=per_candidate(Status.RUNNING, np.int64),
+        last_cost=per_candidate(np.nan),
+        rose_at=per_candidate(-1, np.int64),
+        largest_gradient=per_candidate(np.inf),
+        alphas=alphas,
+        step_history=np.full((max_iter, n_candidates), np.nan),
+        n_passes=per_candidate(0, np.int64),
+        k=np.zeros(1, dtype=np.int64),
+        finished=np.zeros(1, dtype=bool),
+        n_after_check=np.zeros(1, dtype=np.int64),
+        active=per_candidate(True, bool),
+        running=per_candidate(False, bool),
+        previous=stack.copy(),  # the parameters before the last update
+        costs=per_candidate(np.nan),
+        grads=like_stack(),
+        known=per_candidate(False, bool),
+        steps=alphas.copy(),
+        restarted=per_candidate(False, bool),
+        grow=per_candidate(False, bool),
+        accepted=per_candidate(False, bool),
+        first_try=per_candidate(False, bool),
+        new=like_stack(),
+        y=like_stack(),
+        y_costs=per_candidate(np.nan),
+        y_smooth=per_candidate(np.nan),
+        y_grads=like_stack(),
+        x_costs=per_candidate(np.nan),
+        x_grads=like_stack(),
+        trial_costs=per_candidate(np.nan),
+        trial_grads=like_stack(),
+        moving=per_candidate(False, bool),
+        phase=np.full(1, _START, dtype=np.int64),
+        which=np.zeros(n_candidates, dtype=np.intp),
+        moved=like_stack(),
+        change=like_stack(),
+        request=per_candidate(False, bool),
+        trying=per_candidate(False, bool),
+        in_round=per_candidate(False, bool),
+        n_trials=np.zeros(1, dtype=np.int64),
+        restarting=np.zeros(1, dtype=bool),
+    )
+    return state, settings
+
+
+class _Settings(NamedTuple):
+    """What stays fixed during a run: the rule's constants, one penalty per candidate.
+
+    A NamedTuple of numbers and arrays, which numba compiles as it is and
+    caches (a class instance or a callable would recompile in every process).
     """
 
-    # A trial step is halved at most this many times (a factor of 1e-18).
-    MAX_HALVINGS = 60
+    max_iter: int
+    tol: float
+    momentum: float
+    nesterov: bool
+    rise_rtol: float
+    round_off: float
+    n_features: int
+    adaptive: np.ndarray
+    l2_reg: np.ndarray
+    l1_reg: np.ndarray
 
-    def __init__(self, loss_gradient, run, *, prox, nonsmooth, momentum, nesterov):
-        self.loss_gradient = loss_gradient
-        self.run = run
-        self.prox = prox
-        self.nonsmooth = nonsmooth
-        self.momentum = momentum
-        self.nesterov = nesterov
-        n_candidates = len(run.params)
-        self.active = np.arange(n_candidates)
-        self.previous = run.params.copy()  # the parameters before the last update
-        self.costs = np.full(n_candidates, np.nan)
-        self.grads = np.zeros_like(run.params)
-        self.known = np.zeros(n_candidates, dtype=bool)
-        self.steps = run.alphas.copy()
-        self.restarted = np.zeros(n_candidates, dtype=bool)
-        self.grow = np.zeros(n_candidates, dtype=bool)
-        self.largest = np.zeros(0)
-        eps = float(np.finfo(run.params.dtype).eps)
-        self.rise_rtol = max(1e-12, _RISE_EPS * eps)
-        # What a cost's round-off can be, relative: a trial step may show it.
-        self.round_off = 8 * eps
 
-    def _evaluate(self, which, stack):
-        """Evaluate candidates ``which`` at ``stack``, counting the passes."""
-        self.run.n_passes[which] += 1
-        # A diverging run overflows on its way to inf; its status says so.
-        with np.errstate(over="ignore", invalid="ignore"):
-            return self.loss_gradient(stack, which)
+class _State(NamedTuple):
+    """The state of a run between iterations: arrays only, one row per candidate.
 
-    def evaluate(self, k):
-        """Evaluate J at the current parameters; record it; drop non-finite ones."""
-        run, active = self.run, self.active
-        todo = active[~self.known[active]]
-        if len(todo):
-            costs, grads = self._evaluate(todo, run.params[todo])
-            self.costs[todo], self.grads[todo] = costs, grads
-        run.n_iter[active] = k + 1
-        costs = self.costs[active]
-        run.last_cost[active] = costs
-        finite_cost = np.isfinite(costs)
-        finite = finite_cost & _all_finite(self.grads[active])
-        run.status[active[~finite_cost]] = Status.COST_NOT_FINITE
-        run.status[active[finite_cost & ~finite]] = Status.GRADIENT_NOT_FINITE
-        run.cost_history[k, active] = np.where(finite, costs, np.nan)
-        if k > 0:
-            previous = run.cost_history[k - 1, active]
-            rose = finite & (costs - previous > self.rise_rtol * np.abs(previous))
-            run.rose_at[active[rose & (run.rose_at[active] < 0)]] = k
-            # Adaptive restart: momentum starts again from here.
-            self.previous[active[rose]] = run.params[active[rose]]
-        return active[finite]
+    The first fields are what :class:`CandidateRun` reports; ``k``,
+    ``finished`` and ``n_after_check`` are one-entry arrays (a NamedTuple's
+    numbers cannot change); the last fields are scratch space of the phases,
+    allocated once.
+    """
 
-    def check(self, k, running, tol):
-        """Stop the candidates whose gradient (mapping) is at most ``tol``."""
-        run = self.run
-        grads = self.grads[running]
-        if self.prox is not None:  # the gradient mapping at the parameters
-            stack, steps = run.params[running], self.steps[running]
-            with np.errstate(over="ignore", invalid="ignore"):
-                moved = self.prox(stack - _per(steps, stack) * grads, steps, running)
-                grads = (stack - moved) / _per(steps, stack)
-        self.largest = np.abs(grads).max(axis=tuple(range(1, grads.ndim)), initial=0.0)
-        run.largest_gradient[running] = self.largest
-        done = (tol > 0) & (self.largest <= tol)
-        run.status[running[done]] = Status.CONVERGED
-        self.active = running[~done]
-        return self.active
+    params: np.ndarray
+    cost_history: np.ndarray
+    n_iter: np.ndarray
+    status: np.ndarray
+    last_cost: np.ndarray
+    rose_at: np.ndarray
+    largest_gradient: np.ndarray
+    alphas: np.ndarray
+    step_history: np.ndarray
+    n_passes: np.ndarray
+    k: np.ndarray
+    finished: np.ndarray
+    n_after_check: np.ndarray
+    active: np.ndarray
+    running: np.ndarray
+    previous: np.ndarray
+    costs: np.ndarray
+    grads: np.ndarray
+    known: np.ndarray
+    steps: np.ndarray
+    restarted: np.ndarray
+    grow: np.ndarray
+    accepted: np.ndarray
+    first_try: np.ndarray
+    new: np.ndarray
+    y: np.ndarray
+    y_costs: np.ndarray
+    y_smooth: np.ndarray
+    y_grads: np.ndarray
+    x_costs: np.ndarray
+    x_grads: np.ndarray
+    trial_costs: np.ndarray
+    trial_grads: np.ndarray
+    moving: np.ndarray
+    phase: np.ndarray
+    which: np.ndarray
+    moved: np.ndarray
+    change: np.ndarray
+    request: np.ndarray
+    trying: np.ndarray
+    in_round: np.ndarray
+    n_trials: np.ndarray
+    restarting: np.ndarray
 
-    def step(self, k, running):
-        """Take the step of every running candidate and update it."""
-        run = self.run
-        x = run.params[running]
-        if self.momentum:
-            new, accepted = self._momentum_step(running, x)
+
+def evaluate(data, which, points, costs, grads):
+    """Evaluate the data term of J and its gradient for candidates ``which``.
+
+    The one place where the two engines differ. Run as Python, ``data`` is
+    ``loss_gradient(stack, which) -> (costs, grads)``, any evaluator's
+    ``__call__``; compiled, numba replaces this function by the kernels'
+    (:mod:`sklearn_gd._compiled`), for the data they serve.
+
+    Parameters
+    ----------
+    data : callable
+        The evaluator of the data term.
+    which : ndarray of int
+        The candidates to evaluate.
+    points : ndarray of shape (n_candidates, n_outputs, n_dof)
+        Where: row ``c`` for candidate ``c``.
+    costs : ndarray of shape (n_candidates,)
+        Written at ``which``.
+    grads : ndarray of shape (n_candidates, n_outputs, n_dof)
+        Written at ``which``.
+    """
+    which = which.copy()  # a view of the state's scratch space
+    costs[which], grads[which] = data(points[which], which)
+
+
+# Where the rule asks for an evaluation: of which points, into which costs
+# and gradients (see _evaluate_at); _NOTHING: the chunk ends.
+_NOTHING = -1
+_AT_PARAMS = 0  # params -> costs, grads
+_AT_Y = 1  # y -> y_costs, y_grads (momentum's shifted point)
+_AT_TRIAL = 2  # new -> trial_costs, trial_grads (a trial step)
+_AT_NEW = 3  # new -> costs, grads (momentum's step, not tried)
+
+# The phases of an iteration: what the rule does when it is next resumed.
+_START = 0  # evaluate J where it is not known
+_RECORDED = 1  # J is known: record it, test convergence, start the step
+_SHIFTED = 2  # momentum's shifted point is known: start the trials
+_TRIED = 3  # the trial points are known: test them
+_CORRECTED = 4  # momentum's new point is known: restart where J rose
+
+
+def run_iterations(data, st, se, k_stop):
+    """Run iterations until ``k_stop`` or until no candidate is running.
+
+    The whole rule, written once: run as Python by the interpreted engine,
+    compiled by numba for the data the kernels serve. An iteration is a
+    sequence of phases (``st.phase``); a phase that needs J somewhere says
+    where, for the candidates ``st.request``, and the loop evaluates it
+    there before the next phase. So :func:`evaluate` is called from one
+    place: each compiled function that calls the kernels optimises them
+    again, seconds of first compile for each.
+
+    Parameters
+    ----------
+    data : callable or kernel data
+        What :func:`evaluate` evaluates.
+    st : _State
+        The state, updated in place.
+    se : _Settings
+        The settings.
+    k_stop : int
+        The iteration (zero-based) not to start.
+    """
+    while True:
+        where = _NOTHING
+        phase = st.phase[0]
+        if phase == _START:
+            if st.finished[0] or st.k[0] >= k_stop:
+                return
+            for c in range(len(st.request)):
+                st.request[c] = st.active[c] and not st.known[c]
+            st.phase[0] = _RECORDED
+            if st.request.any():
+                where = _AT_PARAMS
+        elif phase == _RECORDED:
+            k = st.k[0]
+            _record(st, se, k)
+            n_running = _check_convergence(st, se)
+            st.n_after_check[0] = n_running
+            st.k[0] = k + 1
+            if n_running == 0:
+                st.finished[0] = True
+                st.phase[0] = _START
+                return
+            st.phase[0] = _SHIFTED
+            if _shift(st, se):
+                where = _AT_Y
+        elif phase == _SHIFTED:
+            _start_trials(st, se, st.active)
+            st.phase[0] = _TRIED
+            if _next_trial(st):
+                where = _AT_TRIAL
+        elif phase == _TRIED:
+            _test_trials(st, se)
+            if _next_trial(st):
+                where = _AT_TRIAL
+            else:
+                _end_trials(st, se)
+                if st.phase[0] == _CORRECTED and _momentum_correct(st, se):
+                    where = _AT_NEW
+        else:  # _CORRECTED
+            if _restart(st, se):
+                st.phase[0] = _TRIED
+                if _next_trial(st):
+                    where = _AT_TRIAL
+            else:
+                _finish_step(st, st.k[0] - 1)
+        if where != _NOTHING:
+            _evaluate_at(data, st, se, where)
+
+
+def _evaluate_at(data, st, se, where):
+    """Evaluate J (penalty included) and its smooth gradient at ``st.request``."""
+    n = 0
+    for c in range(len(st.request)):
+        if st.request[c]:
+            st.which[n] = c
+            n += 1
+    which = st.which[:n]
+    if where == _AT_PARAMS:
+        points, costs, grads = st.params, st.costs, st.grads
+    elif where == _AT_Y:
+        points, costs, grads = st.y, st.y_costs, st.y_grads
+    elif where == _AT_TRIAL:
+        points, costs, grads = st.new, st.trial_costs, st.trial_grads
+    else:
+        points, costs, grads = st.new, st.costs, st.grads
+    evaluate(data, which, points, costs, grads)
+    n_features = se.n_features
+    for c in which:
+        st.n_passes[c] += 1
+        costs[c] = penalty_add(
+            se.l2_reg[c], se.l1_reg[c], n_features, points[c], costs[c], grads[c]
+        )
+
+
+def _end_trials(st, se):
+    """End a round of trials: momentum's correction next, or the update."""
+    for c in range(len(st.in_round)):
+        if not st.in_round[c]:
+            continue
+        st.grow[c] = st.first_try[c]
+    if se.momentum and not st.restarting[0]:
+        st.phase[0] = _CORRECTED
+    else:
+        _finish_step(st, st.k[0] - 1)
+
+
+def _record(st, se, k):
+    """Record J of iteration ``k``; stop the runs whose J or gradient is not finite."""
+    for c in range(len(st.active)):
+        if not st.active[c]:
+            continue
+        st.n_iter[c] = k + 1
+        cost = st.costs[c]
+        st.last_cost[c] = cost
+        finite = np.isfinite(cost)
+        if not finite:
+            st.status[c] = COST_NOT_FINITE
+        elif not all_finite(st.grads[c]):
+            st.status[c] = GRADIENT_NOT_FINITE
+            finite = False
+        st.running[c] = finite
+        st.active[c] = finite
+        st.cost_history[k, c] = cost if finite else np.nan
+        if finite and k > 0:
+            previous = st.cost_history[k - 1, c]
+            if cost - previous > se.rise_rtol * abs(previous):
+                if st.rose_at[c] < 0:
+                    st.rose_at[c] = k
+                # Adaptive restart: momentum starts again from here.
+                assign(st.previous[c], st.params[c])
+
+
+def _check_convergence(st, se):
+    """Stop the candidates whose gradient (mapping) is at most ``tol``."""
+    n_running = 0
+    for c in range(len(st.active)):
+        if not st.active[c]:
+            continue
+        grad = st.grads[c]
+        l1_reg = se.l1_reg[c]
+        if l1_reg == 0.0:
+            largest = abs_max(grad)
+        else:  # the gradient mapping at the parameters, (x - prox) / step
+            x, step = st.params[c], st.steps[c]
+            moved = st.moved[c]
+            lincomb(moved, x, -step, grad)
+            soft_threshold(moved, step * l1_reg, se.n_features)
+            lincomb(moved, x, -1.0, moved)
+            largest = abs_max(moved) / step
+        st.largest_gradient[c] = largest
+        if se.tol > 0 and largest <= se.tol:
+            st.status[c] = CONVERGED
+            st.active[c] = False
         else:
-            costs, grads = self.costs[running], self.grads[running]
-            new, accepted = self._trials(running, x, costs, grads)
-        run.step_history[k, running] = self.steps[running]
+            n_running += 1
+    return n_running
+
+
+def _shift(st, se):
+    """Set the point ``y`` each running candidate steps from; True: evaluate J there.
+
+    Without momentum ``y`` is ``x``; with it, ``x + mu (x - x_previous)``
+    (Nesterov: its gradient is needed) or ``x`` (heavy ball), and J and the
+    gradient at ``x`` are kept for the restart test.
+    """
+    mu = se.momentum
+    for c in range(len(st.active)):
+        if not st.active[c]:
+            continue
+        st.y_costs[c] = st.costs[c]
+        assign(st.y_grads[c], st.grads[c])
+        assign(st.y[c], st.params[c])
+        if mu:
+            st.x_costs[c] = st.costs[c]
+            assign(st.x_grads[c], st.grads[c])
+            st.moving[c] = differs(st.params[c], st.previous[c])
+            if se.nesterov:  # y = x + mu (x - x_previous)
+                lincomb(st.y[c], st.params[c], -1.0, st.previous[c])
+                lincomb(st.y[c], st.params[c], mu, st.y[c])
+    if not (mu and se.nesterov):
+        return False
+    for c in range(len(st.request)):
+        st.request[c] = st.active[c] and st.moving[c]
+    return st.request.any()
+
+
+def _start_trials(st, se, which):
+    """Take a first trial step from ``y`` for the candidates ``which`` (a mask)."""
+    n_features = se.n_features
+    for c in range(len(which)):
+        st.in_round[c] = which[c]
+        st.trying[c] = which[c] and se.adaptive[c]
+    st.n_trials[0] = 0
+    for c in range(len(which)):
+        if not which[c]:
+            continue
+        _prox_step(st, se, c)
+        st.accepted[c] = False
+        st.first_try[c] = se.adaptive[c]
+        st.y_smooth[c] = st.y_costs[c] - l1_value(se.l1_reg[c], n_features, st.y[c])
+
+
+def _next_trial(st):
+    """Whether to evaluate the candidates still trying (at most ``MAX_HALVINGS``)."""
+    if st.n_trials[0] >= MAX_HALVINGS or not st.trying.any():
+        return False
+    st.n_trials[0] += 1
+    for c in range(len(st.request)):
+        st.request[c] = st.trying[c]
+    return True
+
+
+def _test_trials(st, se):
+    """Accept the trials that decrease J; halve the others' steps and try again.
+
+    The step is written into ``st.new`` and, in ``st.accepted``, whether J
+    and its gradient there are known already (from an accepted trial,
+    written into ``st.costs`` and ``st.grads``).
+    """
+    n_features = se.n_features
+    for c in range(len(st.trying)):
+        if not st.trying[c]:
+            continue
+        cost = st.trial_costs[c]
+        ok = False
+        if np.isfinite(cost) and all_finite(st.trial_grads[c]):
+            smooth = cost - l1_value(se.l1_reg[c], n_features, st.new[c])
+            ok = _decreases(
+                se, st.y[c], st.y_smooth[c], st.y_grads[c],
+                st.new[c], smooth, st.trial_grads[c], st.steps[c],
+                st.moved[c], st.change[c],
+            )  # fmt: skip
+        if ok:
+            st.costs[c] = cost
+            assign(st.grads[c], st.trial_grads[c])
+            st.accepted[c] = True
+            st.trying[c] = False
+        else:
+            st.first_try[c] = False
+            st.steps[c] /= 2
+            _prox_step(st, se, c)
+
+
+def _momentum_correct(st, se):
+    """Add the heavy ball's shift; True: evaluate J at the steps not tried.
+
+    Nesterov's step is taken from the shifted point already; the heavy
+    ball adds ``mu (x - x_previous)`` to a plain step. J at the new point
+    is needed for the restart test.
+    """
+    running = st.active
+    if not se.nesterov:
+        for c in range(len(running)):
+            if not running[c]:
+                continue
+            shift = st.moved[c]
+            lincomb(shift, st.params[c], -1.0, st.previous[c])
+            lincomb(st.new[c], st.new[c], se.momentum, shift)
+            st.accepted[c] = False
+    for c in range(len(running)):
+        st.request[c] = running[c] and not st.accepted[c]
+        if st.request[c]:
+            st.accepted[c] = True
+    return st.request.any()
+
+
+def _restart(st, se):
+    """Restart where J would rise: a plain step from ``x`` instead; True if any.
+
+    Where J at the new point is above J at ``x``, the step is dropped for a
+    plain step from ``x`` and the momentum starts again from zero:
+    O'Donoghue and Candes' adaptive restart, in a form that keeps the cost
+    from rising.
+    """
+    restart = st.restarted  # False for every candidate until the update
+    for c in range(len(st.active)):
+        if not st.active[c]:
+            continue
+        rise = st.costs[c] - st.x_costs[c]
+        # "not <=": a NaN cost is a rise too.
+        restart[c] = st.moving[c] and not (rise <= se.round_off * abs(st.x_costs[c]))
+    if not restart.any():
+        return False
+    st.restarting[0] = True
+    for c in range(len(restart)):
+        if not restart[c]:
+            continue
+        st.costs[c] = st.x_costs[c]
+        st.y_costs[c] = st.x_costs[c]
+        assign(st.grads[c], st.x_grads[c])
+        assign(st.y_grads[c], st.x_grads[c])
+        assign(st.y[c], st.params[c])
+    _start_trials(st, se, restart)
+    return True
+
+
+def _finish_step(st, k):
+    """Update every running candidate to its new point; the next iteration starts."""
+    for c in range(len(st.active)):
+        if not st.active[c]:
+            continue
+        st.step_history[k, c] = st.steps[c]
         # A step accepted at once may be too small: try a larger one next time.
-        self.steps[running[self.grow[running]]] *= 2
-        bad = ~_all_finite(new)
-        run.status[running[bad]] = Status.PARAMS_NOT_FINITE
-        keep = running[~bad]
-        self.previous[keep] = x[~bad]
-        run.params[keep] = new[~bad]
-        # After a restart the next step has no momentum.
-        restarted = keep[self.restarted[keep]]
-        self.previous[restarted] = run.params[restarted]
-        self.restarted[running] = False
-        self.known[running] = accepted & ~bad
-        self.active = keep
-
-    def _momentum_step(self, running, x):
-        """Step from ``x + mu (x - x_previous)``; restart where J would rise.
-
-        The new point is evaluated (its J is the next iteration's). Where it
-        is above J at ``x``, it is dropped for a plain step from ``x``, and the
-        momentum starts again from zero: O'Donoghue and Candes' adaptive
-        restart, in a form that keeps the cost from rising.
-        """
-        costs_x, grads_x = self.costs[running].copy(), self.grads[running].copy()
-        shift = x - self.previous[running]
-        moving = _any_nonzero(shift)
-        y, y_costs, y_grads = x, costs_x.copy(), grads_x.copy()
-        if self.nesterov:  # the gradient at the shifted point
-            y = x + self.momentum * shift
-            m = np.flatnonzero(moving)
-            if len(m):
-                y_costs[m], y_grads[m] = self._evaluate(running[m], y[m])
-        new, accepted = self._trials(running, y, y_costs, y_grads)
-        if not self.nesterov:  # the heavy ball: the shift added to a plain step
-            new = new + self.momentum * shift
-            accepted[:] = False
-        todo = np.flatnonzero(~accepted)
-        if len(todo):
-            costs, grads = self._evaluate(running[todo], new[todo])
-            self.costs[running[todo]], self.grads[running[todo]] = costs, grads
-            accepted[todo] = True
-        rise = self.costs[running] - costs_x
-        with np.errstate(invalid="ignore"):
-            rose = moving & ~(rise <= self.round_off * np.abs(costs_x))
-        r = np.flatnonzero(rose)
-        if len(r):
-            which = running[r]
-            self.costs[which], self.grads[which] = costs_x[r], grads_x[r]
-            new[r], accepted[r] = self._trials(which, x[r], costs_x[r], grads_x[r])
-            self.restarted[which] = True
-        return new, accepted
-
-    def _trials(self, running, y, y_costs, y_grads):
-        """Step from ``y``; the adaptive candidates backtrack until J decreases.
-
-        Returns the new parameters and, per candidate, whether its J and
-        gradient there are known already (from an accepted trial).
-        """
-        run = self.run
-        adaptive = run.adaptive[running]
-        new = self._prox_step(y, y_grads, running)
-        accepted = np.zeros(len(running), dtype=bool)
-        first_try = adaptive.copy()
-        y_smooth = y_costs - self._nonsmooth(y, running)
-        trying = np.flatnonzero(adaptive)
-        for _ in range(self.MAX_HALVINGS):
-            if not len(trying):
-                break
-            which = running[trying]
-            costs, grads = self._evaluate(which, new[trying])
-            ok = np.isfinite(costs) & _all_finite(grads)
-            with np.errstate(invalid="ignore", over="ignore"):
-                ok &= self._decreases(
-                    y[trying], y_smooth[trying], y_grads[trying],
-                    new[trying], costs - self._nonsmooth(new[trying], which),
-                    grads, self.steps[which],
-                )  # fmt: skip
-            self.costs[which[ok]], self.grads[which[ok]] = costs[ok], grads[ok]
-            accepted[trying[ok]] = True
-            trying = trying[~ok]
-            first_try[trying] = False
-            self.steps[running[trying]] /= 2
-            new[trying] = self._prox_step(y[trying], y_grads[trying], running[trying])
-        self.grow[running] = first_try
-        return new, accepted
-
-    def _decreases(self, y, y_smooth, y_grads, new, smooth, grads, steps):
-        """Test each trial step: a sufficient decrease, and a curvature bound.
-
-        With ``m = new - y`` and step ``t``, a trial passes when
-
-        - ``f(new) <= f(y) + g(y)^T m + |m|^2 / (2 t)`` (the sufficient
-          decrease of the smooth part, up to a few round-offs of ``f``), and
-        - ``(g(new) - g(y))^T m <= |m|^2 / t``: the curvature along the step
-          is at most ``1 / t``. Both sides shrink like ``|m|^2``, so this test
-          still tells steps apart where the costs are equal to round-off (in
-          float32 well before the gradient is small); without it the step
-          grows there unchecked.
-        """
-        axes = tuple(range(1, y.ndim))
-        moved = new - y
-        quadratic = (moved**2).sum(axis=axes) / (2 * steps)
-        excess = smooth - y_smooth - (y_grads * moved).sum(axis=axes)
-        by_value = excess <= quadratic + self.round_off * np.abs(y_smooth)
-        by_gradient = ((grads - y_grads) * moved).sum(axis=axes) <= 2 * quadratic
-        return by_value & by_gradient
-
-    def _prox_step(self, y, grads, which):
-        """Return ``prox(y - t grad)`` with each candidate's step ``t``."""
-        steps = self.steps[which]
-        with np.errstate(over="ignore", invalid="ignore"):
-            new = y - _per(steps, y) * grads
-            return new if self.prox is None else self.prox(new, steps, which)
-
-    def _nonsmooth(self, stack, which):
-        """Return the non-smooth part of J at ``stack`` (zero without one)."""
-        if self.nonsmooth is None:
-            return np.zeros(len(stack))
-        return self.nonsmooth(stack, which)
+        if st.grow[c]:
+            st.steps[c] *= 2
+        bad = not all_finite(st.new[c])
+        if bad:
+            st.status[c] = PARAMS_NOT_FINITE
+            st.active[c] = False
+        else:
+            assign(st.previous[c], st.params[c])
+            assign(st.params[c], st.new[c])
+            if st.restarted[c]:  # after a restart the next step has no momentum
+                assign(st.previous[c], st.params[c])
+        st.restarted[c] = False
+        st.known[c] = st.accepted[c] and not bad
+    st.restarting[0] = False
+    st.phase[0] = _START
+    if not st.active.any():
+        st.finished[0] = True
 
 
-def _per(values, stack):
-    """Shape one value per candidate to broadcast over a stack."""
-    return values.reshape((-1,) + (1,) * (stack.ndim - 1))
+def _decreases(se, y, y_smooth, y_grads, new, smooth, grads, step, moved, change):
+    """Test a trial step: a sufficient decrease, and a curvature bound.
+
+    With ``m = new - y`` and step ``t``, a trial passes when
+
+    - ``f(new) <= f(y) + g(y)^T m + |m|^2 / (2 t)`` (the sufficient decrease
+      of the smooth part, up to a few round-offs of ``f``), and
+    - ``(g(new) - g(y))^T m <= |m|^2 / t``: the curvature along the step is
+      at most ``1 / t``. Both sides shrink like ``|m|^2``, so this test still
+      tells steps apart where the costs are equal to round-off (in float32
+      well before the gradient is small); without it the step grows there
+      unchecked.
+
+    ``moved`` and ``change`` are scratch space shaped like ``y`` (the
+    compiled rule allocates nothing: a compiled function that may allocate
+    costs about 0.5 us a call).
+    """
+    lincomb(moved, new, -1.0, y)
+    quadratic = dot(moved, moved) / (2 * step)
+    excess = smooth - y_smooth - dot(y_grads, moved)
+    by_value = excess <= quadratic + se.round_off * abs(y_smooth)
+    lincomb(change, grads, -1.0, y_grads)
+    by_gradient = dot(change, moved) <= 2 * quadratic
+    return by_value and by_gradient
 
 
-def _any_nonzero(stack):
-    """Whether some entry of each candidate's array is not zero."""
-    return (stack != 0).any(axis=tuple(range(1, stack.ndim)))
-
-
-def _all_finite(stack):
-    """Whether every entry of each candidate's array is finite."""
-    return np.isfinite(stack).all(axis=tuple(range(1, stack.ndim)))
-
-
-def _setup(params, alphas, max_iter, adaptive=False):
-    """Make the :class:`CandidateRun` that :func:`descend_candidates` fills in."""
-    params = np.array(params, copy=True)
-    n_candidates = len(params)
-    return CandidateRun(
-        params=params,
-        cost_history=np.full((max_iter, n_candidates), np.nan),
-        n_iter=np.zeros(n_candidates, dtype=int),
-        status=np.full(n_candidates, Status.RUNNING, dtype=int),
-        last_cost=np.full(n_candidates, np.nan),
-        rose_at=np.full(n_candidates, -1),
-        largest_gradient=np.full(n_candidates, np.inf),
-        alphas=np.asarray(alphas, dtype=float),
-        step_history=np.full((max_iter, n_candidates), np.nan),
-        n_passes=np.zeros(n_candidates, dtype=int),
-        adaptive=np.broadcast_to(np.asarray(adaptive, dtype=bool), n_candidates).copy(),
-    )
+def _prox_step(st, se, c):
+    """Write ``prox(y - t grad)`` of candidate ``c`` (step ``t``) into ``st.new``."""
+    step = st.steps[c]
+    lincomb(st.new[c], st.y[c], -step, st.y_grads[c])
+    l1_reg = se.l1_reg[c]
+    if l1_reg != 0.0:
+        soft_threshold(st.new[c], step * l1_reg, se.n_features)
 
 
 def report(

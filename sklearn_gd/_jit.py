@@ -13,14 +13,27 @@ kept on disk, loaded by later processes), with two differences:
   process, corrupted) makes numba's load raise (``EOFError``,
   ``UnpicklingError``) on every later call; here it is a cache miss: the
   function is compiled, and its index is started again, so that the new
-  code replaces the file. A cache that cannot be written is skipped.
+  code replaces the file. A cache that cannot be written is skipped;
+- loading and saving hold a lock on a file of the cache's directory, shared
+  by every process: numba names a new data file from the index it read, so
+  two processes saving two signatures of one function at once (tests on
+  every core, joblib's workers on a fresh install) both wrote
+  ``function.1.nbc`` and left an index whose entry points at the other
+  signature's code: a later process loading it crashed (a segmentation
+  fault).
 
 This module imports numba: only the modules of compiled code import it.
 """
 
+import contextlib
 import functools
 import os
 import warnings
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock
+    fcntl = None
 
 import numba
 from numba.core.dispatcher import Dispatcher
@@ -112,7 +125,8 @@ class _TolerantCache:
         started again, so that the code compiled next replaces the file.
         """
         try:
-            return self._cache.load_overload(sig, target_context)
+            with self._locked():
+                return self._cache.load_overload(sig, target_context)
         except Exception:  # a corrupt pickle raises anything
             try:
                 self._cache.flush()  # an empty index, written atomically
@@ -129,6 +143,22 @@ class _TolerantCache:
         again.
         """
         try:
-            self._cache.save_overload(sig, data)
+            with self._locked():
+                self._cache.save_overload(sig, data)
         except Exception:  # OSError, or an index corrupted since
             self._cache.disable()
+
+    @contextlib.contextmanager
+    def _locked(self):
+        """Hold the cache directory's lock, shared by every process (POSIX)."""
+        directory = getattr(self._cache, "cache_path", None)
+        if fcntl is None or directory is None:
+            yield
+            return
+        os.makedirs(directory, exist_ok=True)
+        with open(os.path.join(directory, "sklearn_gd.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)

@@ -55,6 +55,15 @@ _MAX_BLOCK_ROWS = 256
 # Below this many values of X a call runs on one thread: starting the threads
 # costs more than it saves.
 _SERIAL_BELOW = 2**16
+# A pass of the compiled engine runs its parts on threads only when its work,
+# the values of X times (1 + outputs / 3) (outputs: candidates x classes of
+# the pass; a pass costs about that), is at least this. A parallel pass waits
+# for its slowest thread, and where another process holds a core, the thread
+# that shares it waits for the scheduler's time slice (milliseconds): on 2
+# cores with a spinning process, passes of 2-4 ms on one thread took 1.6-4x
+# as long on two, while from about 6 ms (this much work) they took at most
+# 1.4x; idle, two threads save at most half (benchmarks/busy_machine.py).
+THREADED_FROM_WORK = 10_000_000
 
 # Rows ahead of the forward pass that are asked of memory: while a block's
 # dz and dW are computed, no row of X is being loaded, and the hardware

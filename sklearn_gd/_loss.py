@@ -21,6 +21,7 @@ from scipy.sparse import issparse
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from sklearn_gd import _loop
+from sklearn_gd._ops import abs_sum, dot, lincomb, shrink
 
 
 def sigmoid(z, xp=np):
@@ -260,6 +261,21 @@ class Evaluator(ABC):
             The gradients of the costs, a new NumPy array.
         """
 
+    def kernel_data(self):
+        """Return the data of the compiled engine, or None to be called from Python.
+
+        An evaluator whose data the compiled kernels serve (NumPy and SciPy
+        arrays) prepares them once (:mod:`sklearn_gd._compiled`); the driver
+        then runs whole chunks of iterations in one compiled call. Every
+        other evaluator is called through ``__call__``.
+
+        Returns
+        -------
+        data : DenseData, CSRData or None
+            None here.
+        """
+        return None
+
     @abstractmethod
     def lipschitz_constant(self, l2_reg):
         """Bound the Lipschitz constant of the gradient, where the data live.
@@ -436,27 +452,35 @@ class LogisticLoss(_InMemoryEvaluator):
         n_threads=None,
     ):
         # numba is imported here, when a fit first needs it.
-        from sklearn_gd import _kernels
+        from sklearn_gd import _compiled
 
         if not issparse(X):
             X = np.ascontiguousarray(X)  # the kernels read rows
         super().__init__(X, sample_weight, fit_intercept, n_classes)
-        self._kernels = _kernels
-        self._y = np.asarray(y).astype(np.intp)
-        self._s = np.ascontiguousarray(sample_weight, dtype=np.float64)
-        # A block holds about 32 KiB of X: rows of a CSR X hold nnz / m values.
-        row_values = X.nnz / max(1, X.shape[0]) if issparse(X) else X.shape[1]
-        self._block = block_rows or _kernels.block_rows(row_values, X.dtype.itemsize)
-        self._n_threads = n_threads
+        self._compiled = _compiled
+        # Laid out once per fit: X's form, y as intp, float64 weights, the
+        # block, the threads (dense or CSR and their number decided here).
+        self._kernel = _compiled.prepare(
+            X,
+            np.asarray(y).astype(np.intp),
+            np.ascontiguousarray(sample_weight, dtype=np.float64),
+            self.weight_sum,
+            self.n_outputs,
+            fit_intercept,
+            block_rows=block_rows,
+            n_threads=n_threads,
+        )
+
+    def kernel_data(self):
+        """Return the data of the compiled engine; see :class:`Evaluator`."""
+        return self._kernel
 
     def __call__(self, stack):
         """Compute J and its gradient of every candidate; see :class:`Evaluator`."""
-        costs, grads = self.sums(stack)
-        grads /= self.weight_sum
-        return costs / self.weight_sum, grads
+        return self._compiled.evaluate_stack(self._kernel, stack)
 
     def sums(self, stack):
-        """Compute the seed's accumulators: the weighted sums before averaging.
+        """Compute the algorithm's accumulators: the weighted sums before averaging.
 
         Parameters
         ----------
@@ -471,15 +495,10 @@ class LogisticLoss(_InMemoryEvaluator):
             The gradients of ``cost_sums``. Sums over parts of the rows add
             up to the sums over all of them (how a Dask array is fitted).
         """
-        n_candidates, n_outputs, n_dof = stack.shape
-        W, b = split_params(stack, self.fit_intercept)
-        W = np.ascontiguousarray(W.reshape(-1, self.n_features), dtype=self.dtype)
-        b = np.zeros(len(W)) if b is None else b.reshape(-1).astype(np.float64)
-        costs, dW = self._kernels.sums(
-            self._X, self._y, self._s, W, b, n_outputs, self._block, self._n_threads
+        # Divided by 1: the sums themselves.
+        return self._compiled.evaluate_stack(
+            self._kernel._replace(weight_sum=1.0), stack
         )
-        grads = dW[:, :n_dof].astype(stack.dtype).reshape(stack.shape)
-        return costs, grads
 
 
 class NamespaceLogisticLoss(Evaluator):
@@ -743,13 +762,12 @@ class ElasticNet:
         grads : ndarray of shape (n_running, n_outputs, n_dof)
             The gradients of the smooth part (data term and L2 term).
         """
-        W, _ = split_params(stack, self.fit_intercept)
-        l2_reg, l1_reg = self.l2_reg[which], self.l1_reg[which]
-        if np.any(l2_reg):
-            costs = costs + 0.5 * l2_reg * np.einsum("cki,cki->c", W, W)
-            split_params(grads, self.fit_intercept)[0][...] += l2_reg[:, None, None] * W
-        if np.any(l1_reg):
-            costs = costs + l1_reg * np.abs(W).sum(axis=(1, 2))
+        costs = np.array(costs, dtype=float)
+        n_features = stack.shape[-1] - int(self.fit_intercept)
+        for r, c in enumerate(which):
+            costs[r] = penalty_add(
+                self.l2_reg[c], self.l1_reg[c], n_features, stack[r], costs[r], grads[r]
+            )
         return costs, grads
 
     def l1_value(self, stack, which):
@@ -767,8 +785,13 @@ class ElasticNet:
         values : ndarray of shape (n_running,)
             ``l1_reg * ||W||_1`` of each: the non-smooth part of J.
         """
-        W, _ = split_params(stack, self.fit_intercept)
-        return self.l1_reg[which] * np.abs(W).sum(axis=(1, 2))
+        n_features = stack.shape[-1] - int(self.fit_intercept)
+        return np.array(
+            [
+                l1_value(self.l1_reg[c], n_features, stack[r])
+                for r, c in enumerate(which)
+            ]
+        )
 
     def prox(self, stack, steps, which):
         """Soft-threshold the weights: the proximal step of the L1 part.
@@ -788,11 +811,112 @@ class ElasticNet:
             A new array, every weight moved towards zero by ``step * l1_reg``
             and set to exactly zero if it would cross it.
         """
-        out = stack.copy()
-        W, _ = split_params(out, self.fit_intercept)
-        threshold = (np.asarray(steps) * self.l1_reg[which])[:, None, None]
-        W[...] = np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0)
+        out = np.array(stack, dtype=float)
+        n_features = stack.shape[-1] - int(self.fit_intercept)
+        for r, c in enumerate(which):
+            soft_threshold(out[r], steps[r] * self.l1_reg[c], n_features)
         return out
+
+
+# The penalty of one candidate, as functions of arrays: the driver's rule
+# calls them in both of its engines (numba compiles them, Python runs them).
+
+
+def penalty_add(l2_reg, l1_reg, n_features, point, cost, grad):
+    r"""Add one candidate's penalty to its cost, and the L2 term's gradient.
+
+    Parameters
+    ----------
+    l2_reg : float
+        Factor of ``||W||^2 / 2``.
+    l1_reg : float
+        Factor of ``||W||_1``.
+    n_features : int
+        The weights are ``point[:, :n_features]``; the rest (the
+        intercepts) is not penalised.
+    point : ndarray of shape (n_outputs, n_dof)
+        The candidate's parameters.
+    cost : float
+        The data term of J there.
+    grad : ndarray of shape (n_outputs, n_dof)
+        Its gradient, to which ``l2_reg * W`` is added in place.
+
+    Returns
+    -------
+    cost : float
+        J: the data term plus both penalty terms.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd._loss import penalty_add
+    >>> grad = np.zeros((1, 3))
+    >>> float(penalty_add(1.0, 0.5, 2, np.array([[2.0, -1.0, 5.0]]), 0.0, grad))
+    4.0
+    >>> grad
+    array([[ 2., -1.,  0.]])
+    """
+    if l2_reg != 0.0:
+        W = point[:, :n_features]
+        cost = cost + 0.5 * l2_reg * dot(W, W)
+        lincomb(grad[:, :n_features], grad[:, :n_features], l2_reg, W)
+    if l1_reg != 0.0:
+        cost = cost + l1_value(l1_reg, n_features, point)
+    return cost
+
+
+def l1_value(l1_reg, n_features, point):
+    """Return one candidate's L1 term, ``l1_reg * ||W||_1`` (zero without one).
+
+    Parameters
+    ----------
+    l1_reg : float
+        Factor of ``||W||_1``.
+    n_features : int
+        The weights are ``point[:, :n_features]``.
+    point : ndarray of shape (n_outputs, n_dof)
+        The candidate's parameters.
+
+    Returns
+    -------
+    value : float
+        The non-smooth part of J.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd._loss import l1_value
+    >>> float(l1_value(0.5, 2, np.array([[2.0, -1.0, 5.0]])))
+    1.5
+    """
+    if l1_reg == 0.0:
+        return 0.0
+    return l1_reg * abs_sum(point[:, :n_features])
+
+
+def soft_threshold(point, threshold, n_features):
+    """Soft-threshold one candidate's weights in place: the L1 term's prox.
+
+    Parameters
+    ----------
+    point : ndarray of shape (n_outputs, n_dof)
+        Parameters after a gradient step, changed in place.
+    threshold : float
+        ``step * l1_reg``: every weight moves towards zero by it, and is set
+        to exactly zero if it would cross it. The intercepts are kept.
+    n_features : int
+        The weights are ``point[:, :n_features]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd._loss import soft_threshold
+    >>> point = np.array([[0.3, -2.0, 5.0]])
+    >>> soft_threshold(point, 0.5, 2)
+    >>> point
+    array([[ 0. , -1.5,  5. ]])
+    """
+    shrink(point[:, :n_features], threshold)
 
 
 def lipschitz_constant(X, sample_weight, fit_intercept, n_classes, l2_reg):

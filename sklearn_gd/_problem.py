@@ -79,10 +79,9 @@ class Problem:
             and self.penalty.l2_reg[c] > self.data_curvature
         )
 
-    def loss_gradient(self, stack, which):
-        """Return the objective J of candidates ``which`` and its smooth gradient."""
-        costs, grads = self.evaluator(stack)
-        return self.penalty.add_to(costs, grads, stack, which)
+    def data_term(self, stack, which):
+        """Return the data term of J of candidates ``which`` and its gradient."""
+        return self.evaluator(stack)
 
     def descend(
         self,
@@ -117,18 +116,18 @@ class Problem:
             How every candidate ended.
         """
         return descend_candidates(
-            self.loss_gradient,
+            self.data_term,
             self.start,
             alphas=self.alphas,
             max_iter=max_iter,
             tol=tol,
-            prox=self.penalty.prox if self.penalty.has_l1 else None,
-            nonsmooth=self.penalty.l1_value if self.penalty.has_l1 else None,
+            penalty=self.penalty,
             adaptive=self.adaptive,
             momentum=momentum,
             nesterov=nesterov,
             verbose=verbose,
             callback=callback,
+            kernel=self.evaluator.kernel_data(),
         )
 
 
@@ -150,10 +149,9 @@ class FoldsProblem(Problem):
 
     folds: np.ndarray = None
 
-    def loss_gradient(self, stack, which):
-        """Return J of candidates ``which``, each on its fold, and its gradient."""
-        costs, grads = self.evaluator(stack, self.folds[which])
-        return self.penalty.add_to(costs, grads, stack, which)
+    def data_term(self, stack, which):
+        """Return J's data term of candidates ``which``, each on its fold."""
+        return self.evaluator(stack, self.folds[which])
 
 
 def build_folds_problem(

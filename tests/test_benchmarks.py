@@ -27,6 +27,8 @@ def test_quick_benchmark_run_writes_every_section(bench, tmp_path, capsys):
         "grid_search",
         "demo",
         "startup",
+        "small_data",
+        "iteration_cost",
     ):
         assert saved[section], section
         assert saved[section] == json.loads(json.dumps(results[section]))
@@ -41,6 +43,28 @@ def test_quick_benchmark_run_writes_every_section(bench, tmp_path, capsys):
     assert "### (a) Roofline" in table and "### (f) 5-fold search" in table
     assert all(row["same_alpha"] for row in saved["grid_search"])
     assert "### (c) Time to J" in capsys.readouterr().out
+    assert {row["what"] for row in saved["small_data"]} == {
+        "default fit",
+        "GridSearchCV, 4 alphas (4 Cs) x 5 folds",
+    }
+    assert all(row["ratio"] > 0 for row in saved["small_data"])
+    # A difference of two timings: its sign is the machine's load in a smoke
+    # run, so only the rows are checked.
+    assert [row["rule"] for row in saved["iteration_cost"]][0].startswith("default")
+    assert all(row["passes_per_iteration"] >= 1 for row in saved["iteration_cost"])
+
+
+def test_quick_busy_machine_run_times_both_loads(capsys):
+    spec = importlib.util.spec_from_file_location(
+        "benchmarks_busy", RUN.parent / "busy_machine.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    idle, busy = module.main(["--quick"])
+    assert len(idle) == len(busy) == 4  # 2 sizes x (binary, 10 classes)
+    assert all(row["chosen / one"] > 0 for row in idle + busy)
+    out = capsys.readouterr().out
+    assert "### Idle" in out and "spinning process" in out
 
 
 def test_markdown_table_formats_missing_values(bench):

@@ -296,16 +296,17 @@ def test_chunk_tasks_run_the_kernel_on_one_thread(monkeypatch, scheduler, chunk_
     """Tasks x kernel threads would oversubscribe the cores."""
     import numba
 
-    from sklearn_gd import _kernels
+    from sklearn_gd import _kernels, _loss
 
     seen = []
-    sums = _kernels.sums
+    sums = _loss.LogisticLoss.sums
 
-    def recording(X, *args):
-        seen.append(_kernels.threads_for(X.size, args[-1]))
-        return sums(X, *args)
+    def recording(self, stack):
+        # The parts of the rows a chunk's kernel call shares among threads.
+        seen.append(self.kernel_data().n_parts)
+        return sums(self, stack)
 
-    monkeypatch.setattr(_kernels, "sums", recording)
+    monkeypatch.setattr(_loss.LogisticLoss, "sums", recording)
     monkeypatch.setattr(_kernels, "_SERIAL_BELOW", 0)  # threads even on tiny data
     rng = np.random.default_rng(9)
     X, y, _ = _data(rng, 200, 3, 2)

@@ -137,16 +137,13 @@ def test_proximal_step_gives_the_lasso_solution_with_exact_zeros():
     # min ||x - v||^2 / 2 + lam ||x||_1 is solved by soft-thresholding v.
     v = np.array([[3.0, -0.2, 0.5, -4.0]])
 
-    def f(params):
-        return float(((params - v) ** 2).sum() / 2 + np.abs(params).sum()), params - v
+    def f(params):  # the smooth part: the driver adds the L1 term
+        return float(((params - v) ** 2).sum() / 2), params - v
 
     penalty = ElasticNet([0.0], [1.0], fit_intercept=False)
 
-    def prox(params, step):
-        return penalty.prox(params[None], np.array([step]), [0])[0]
-
     params, costs, _ = gradient_descent(
-        f, np.zeros((1, 4)), alpha=0.5, max_iter=1000, tol=1e-12, prox=prox
+        f, np.zeros((1, 4)), alpha=0.5, max_iter=1000, tol=1e-12, penalty=penalty
     )
     assert_allclose(params, [[2.0, 0.0, 0.0, -3.0]], atol=1e-10)
     assert params[0, 1] == 0.0 and params[0, 2] == 0.0

@@ -56,7 +56,7 @@ def test_main_says_when_it_compiled_the_kernels(capsys, monkeypatch, tmp_path, s
     monkeypatch.setattr("sklearn_gd.__main__.compile_kernels", lambda: seconds)
     main()
     out = capsys.readouterr().out
-    said = "compiled the vectorized solver's kernels in 4.2 s" in out
+    said = "compiled the vectorized solver, its kernels and its rule, in 4.2 s" in out
     assert said == (seconds > 1.0)
 
 
