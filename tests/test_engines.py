@@ -201,8 +201,10 @@ def test_the_compiled_vector_operations_equal_their_numpy_forms(pair, t):
     with np.errstate(all="ignore"):
         expected = _python_ops(a, b, t)
     for got, want in zip(compiled(a, b, t), expected, strict=True):
-        # Bit for bit, signed zeros included.
-        assert_array_equal(np.signbit(got), np.signbit(want))
+        # Bit for bit, signed zeros included (a NaN's sign bit means
+        # nothing: x86 gives 0 * inf a negative one).
+        numbers = ~np.isnan(want)
+        assert_array_equal(np.signbit(got)[numbers], np.signbit(want)[numbers])
         assert_array_equal(got, want)
 
 
