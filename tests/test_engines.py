@@ -159,28 +159,8 @@ _matrices = st.integers(1, 2).flatmap(
 )
 
 
-@functools.cache
-def _compiled_ops():
-    from numba import njit
-
-    from sklearn_gd import _compiled  # noqa: F401  (registers the overloads)
-
-    @njit
-    def ops(a, b, t):
-        combined = np.empty_like(a)
-        _ops.lincomb(combined, a, t, b)
-        copied = np.empty_like(a)
-        _ops.assign(copied, b)
-        shrunk = a.copy()
-        _ops.shrink(shrunk, abs(t))
-        flags = np.array([_ops.all_finite(a), _ops.differs(a, b)])
-        values = np.array([_ops.dot(a, b), _ops.abs_sum(a), _ops.abs_max(a)])
-        return combined, copied, shrunk, flags, values
-
-    return ops
-
-
 def _python_ops(a, b, t):
+    """Every vector operation of the rule once; compiled as it is below."""
     combined = np.empty_like(a)
     _ops.lincomb(combined, a, t, b)
     copied = np.empty_like(a)
@@ -188,9 +168,17 @@ def _python_ops(a, b, t):
     shrunk = a.copy()
     _ops.shrink(shrunk, abs(t))
     flags = np.array([_ops.all_finite(a), _ops.differs(a, b)])
-    with np.errstate(all="ignore"):
-        values = np.array([_ops.dot(a, b), _ops.abs_sum(a), _ops.abs_max(a)])
+    values = np.array([_ops.dot(a, b), _ops.abs_sum(a), _ops.abs_max(a)])
     return combined, copied, shrunk, flags, values
+
+
+@functools.cache
+def _compiled_ops():
+    from numba import njit
+
+    from sklearn_gd import _compiled  # noqa: F401  (registers the overloads)
+
+    return njit(_python_ops)
 
 
 @settings(max_examples=150, deadline=None)
