@@ -68,6 +68,11 @@ def njit(function=None, **options):
     """
     if function is None:
         return functools.partial(njit, **options)
+    # Reference counting, explicitly: numba compiles a function called from
+    # a compiled caller with the caller's setting unless it has its own, and
+    # the compiled descent runs without it (sklearn_gd._compiled._run_chunk)
+    # while the kernels it calls allocate their blocks.
+    options.setdefault("_nrt", True)
     if not options.get("cache"):
         return numba.njit(**options)(function)
     try:

@@ -70,6 +70,10 @@ THREADED_FROM_WORK = 10_000_000
 # prefetcher does not look that far ahead (500,000 x 100 float64: 1.47x one
 # X @ w without, 1.25x with, in paired rounds; 500,000 x 20: 3.67x, 1.87x).
 _PREFETCH_ROWS = 16
+# ...when X is larger than this: rows already in cache gain nothing from it,
+# and the prefetches cost (426 x 30 float64 on one thread: 5.40 us a pass
+# with them, 4.89 without).
+_PREFETCH_FROM_BYTES = 2**20
 # LLVM 15 made pointers opaque, and renamed the intrinsic.
 _PREFETCH = (
     "llvm.prefetch.p0"
@@ -255,6 +259,21 @@ def _total(values, n):
     return total
 
 
+@njit(inline="always", **_SUMS)
+def _block_of(y, s, first, n_rows):
+    """Return a block's targets and weights, ``y[first:first + n_rows]`` and ``s``'s.
+
+    Indexed by the row of the block, not ``first + r``: numba wraps a
+    negative index around, so ``y[first + r]`` may be read at two places as
+    far as LLVM knows, and one of them lies past the end of ``y``. The
+    vectorized loop checks at run time that what it reads does not overlap
+    what it writes, and where the block's scratch had been allocated just
+    after ``y`` or ``s`` it ran the scalar loop instead: 14 ns a row for
+    the sigmoid's step on breast cancer, against 3.6 ns sliced.
+    """
+    return y[first : first + n_rows], s[first : first + n_rows]
+
+
 @njit(**_SUMS)
 def _sigmoid_pointwise(Z, n_rows, y, s, first, work, costs):
     """Turn a block's decision values into ``s_i dz_i``; add to the costs.
@@ -265,6 +284,7 @@ def _sigmoid_pointwise(Z, n_rows, y, s, first, work, costs):
     in its stable form, before it is added: never a difference of large sums.
     """
     losses = work[0]
+    y, s = _block_of(y, s, first, n_rows)
     for c in range(Z.shape[0]):
         for r in range(n_rows):
             z = Z[c, r]
@@ -273,10 +293,10 @@ def _sigmoid_pointwise(Z, n_rows, y, s, first, work, costs):
             # expressions, not max() and abs(): calls stop vectorization.)
             e = exp_nonpositive(-z if z > 0.0 else z)
             z_plus = z if z > 0.0 else 0.0
-            losses[r] = s[first + r] * (z_plus - y[first + r] * z + log1p_unit(e))
+            losses[r] = s[r] * (z_plus - y[r] * z + log1p_unit(e))
             # sigmoid(z) = 1 / (1 + e) for z >= 0, e / (1 + e) for z < 0.
             a = (1.0 if z >= 0.0 else e) / (1.0 + e)
-            Z[c, r] = s[first + r] * (a - y[first + r])
+            Z[c, r] = s[r] * (a - y[r])
         costs[c] += _total(losses, n_rows)
 
 
@@ -291,6 +311,7 @@ def _softmax_pointwise(Z, n_rows, y, s, first, n_classes, n_doublings, work, cos
     """
     n_candidates = Z.shape[0] // n_classes
     losses, largest, scale = work[0], work[1], work[2]
+    y, s = _block_of(y, s, first, n_rows)
     for c in range(n_candidates):
         z_0 = c * n_classes  # this candidate's first row of Z
         for r in range(n_rows):
@@ -301,23 +322,20 @@ def _softmax_pointwise(Z, n_rows, y, s, first, n_classes, n_doublings, work, cos
                 z = Z[z_0 + k, r]
                 largest[r] = z if z > largest[r] else largest[r]
         for r in range(n_rows):
-            i = first + r
-            losses[r] = s[i] * (largest[r] - Z[z_0 + y[i], r])
+            losses[r] = s[r] * (largest[r] - Z[z_0 + y[r], r])
         for k in range(n_classes):
             for r in range(n_rows):
                 e = exp_nonpositive(Z[z_0 + k, r] - largest[r])
                 Z[z_0 + k, r] = e
                 scale[r] += e
         for r in range(n_rows):
-            i = first + r
-            losses[r] += s[i] * log_at_least_one(scale[r], n_doublings)
-            scale[r] = s[i] / scale[r]
+            losses[r] += s[r] * log_at_least_one(scale[r], n_doublings)
+            scale[r] = s[r] / scale[r]
         for k in range(n_classes):
             for r in range(n_rows):
                 Z[z_0 + k, r] *= scale[r]
         for r in range(n_rows):
-            i = first + r
-            Z[z_0 + y[i], r] -= s[i]
+            Z[z_0 + y[r], r] -= s[r]
         costs[c] += _total(losses, n_rows)
 
 
@@ -353,37 +371,40 @@ def _dense_rows(X, y, s, W, b, n_outputs, block, start, stop, dW, costs):
     work = np.empty((3, block))
     # A zero of X's dtype: float32 dot products stay float32 (SIMD lanes).
     zero = W[0, 0] - W[0, 0]
+    ahead = X.shape[0] * X.shape[1] * X.itemsize > _PREFETCH_FROM_BYTES
     for first in range(start, stop, block):
         last = min(first + block, stop)
+        # The block's rows indexed from 0 (a non-negative index: see
+        # _block_of): 15-20% quicker in cache than X[i, j].
+        Xb, n_rows = X[first:last], last - first
         # Forward pass: X's rows are read from memory here, four at a time:
         # four independent sums hide the latency of each, and each value of
         # W loaded serves four rows.
-        four = first + (last - first) // 4 * 4
-        for i in range(first, four, 4):
-            _prefetch_ahead(X, i, stop)
-            r = i - first
+        four = n_rows // 4 * 4
+        for r in range(0, four, 4):
+            if ahead:
+                _prefetch_ahead(X, first + r, stop)
             for p in range(n_z):
                 z0 = z1 = z2 = z3 = zero
                 for j in range(n_features):
-                    z0 += X[i, j] * W[p, j]
-                    z1 += X[i + 1, j] * W[p, j]
-                    z2 += X[i + 2, j] * W[p, j]
-                    z3 += X[i + 3, j] * W[p, j]
+                    z0 += Xb[r, j] * W[p, j]
+                    z1 += Xb[r + 1, j] * W[p, j]
+                    z2 += Xb[r + 2, j] * W[p, j]
+                    z3 += Xb[r + 3, j] * W[p, j]
                 Z[p, r] = z0 + b[p]
                 Z[p, r + 1] = z1 + b[p]
                 Z[p, r + 2] = z2 + b[p]
                 Z[p, r + 3] = z3 + b[p]
-        for i in range(four, last):
+        for r in range(four, n_rows):
             for p in range(n_z):
                 z = zero
                 for j in range(n_features):
-                    z += X[i, j] * W[p, j]
-                Z[p, i - first] = z + b[p]
-        _pointwise(Z, last - first, y, s, first, n_outputs, work, costs)
+                    z += Xb[r, j] * W[p, j]
+                Z[p, r] = z + b[p]
+        _pointwise(Z, n_rows, y, s, first, n_outputs, work, costs)
         # ...and read again here, from cache, four rows for each load and
         # store of dW.
-        for i in range(first, four, 4):
-            r = i - first
+        for r in range(0, four, 4):
             for p in range(n_z):
                 dz0 = Z[p, r]
                 dz1 = Z[p, r + 1]
@@ -391,17 +412,17 @@ def _dense_rows(X, y, s, W, b, n_outputs, block, start, stop, dW, costs):
                 dz3 = Z[p, r + 3]
                 for j in range(n_features):
                     dW[p, j] += (
-                        dz0 * X[i, j]
-                        + dz1 * X[i + 1, j]
-                        + dz2 * X[i + 2, j]
-                        + dz3 * X[i + 3, j]
+                        dz0 * Xb[r, j]
+                        + dz1 * Xb[r + 1, j]
+                        + dz2 * Xb[r + 2, j]
+                        + dz3 * Xb[r + 3, j]
                     )
                 dW[p, n_features] += dz0 + dz1 + dz2 + dz3
-        for i in range(four, last):
+        for r in range(four, n_rows):
             for p in range(n_z):
-                dz = Z[p, i - first]
+                dz = Z[p, r]
                 for j in range(n_features):
-                    dW[p, j] += dz * X[i, j]
+                    dW[p, j] += dz * Xb[r, j]
                 dW[p, n_features] += dz
 
 
@@ -414,46 +435,49 @@ def _dense_rows_one(X, y, s, W, b, block, start, stop, dW, costs):
     z_block = Z[0]
     work = np.empty((3, block))
     zero = w[0] - w[0]
+    ahead = X.shape[0] * X.shape[1] * X.itemsize > _PREFETCH_FROM_BYTES
     for first in range(start, stop, block):
         last = min(first + block, stop)
-        four = first + (last - first) // 4 * 4
-        for i in range(first, four, 4):
-            _prefetch_ahead(X, i, stop)
+        # The block's rows indexed from 0 (a non-negative index: see
+        # _block_of): 15-20% quicker in cache than X[i, j].
+        Xb, n_rows = X[first:last], last - first
+        four = n_rows // 4 * 4
+        for r in range(0, four, 4):
+            if ahead:
+                _prefetch_ahead(X, first + r, stop)
             z0 = z1 = z2 = z3 = zero
             for j in range(n_features):
-                z0 += X[i, j] * w[j]
-                z1 += X[i + 1, j] * w[j]
-                z2 += X[i + 2, j] * w[j]
-                z3 += X[i + 3, j] * w[j]
-            r = i - first
+                z0 += Xb[r, j] * w[j]
+                z1 += Xb[r + 1, j] * w[j]
+                z2 += Xb[r + 2, j] * w[j]
+                z3 += Xb[r + 3, j] * w[j]
             z_block[r] = z0 + intercept
             z_block[r + 1] = z1 + intercept
             z_block[r + 2] = z2 + intercept
             z_block[r + 3] = z3 + intercept
-        for i in range(four, last):
+        for r in range(four, n_rows):
             z = zero
             for j in range(n_features):
-                z += X[i, j] * w[j]
-            z_block[i - first] = z + intercept
-        _sigmoid_pointwise(Z, last - first, y, s, first, work, costs)
-        for i in range(first, four, 4):
-            r = i - first
+                z += Xb[r, j] * w[j]
+            z_block[r] = z + intercept
+        _sigmoid_pointwise(Z, n_rows, y, s, first, work, costs)
+        for r in range(0, four, 4):
             dz0 = z_block[r]
             dz1 = z_block[r + 1]
             dz2 = z_block[r + 2]
             dz3 = z_block[r + 3]
             for j in range(n_features):
                 dw[j] += (
-                    dz0 * X[i, j]
-                    + dz1 * X[i + 1, j]
-                    + dz2 * X[i + 2, j]
-                    + dz3 * X[i + 3, j]
+                    dz0 * Xb[r, j]
+                    + dz1 * Xb[r + 1, j]
+                    + dz2 * Xb[r + 2, j]
+                    + dz3 * Xb[r + 3, j]
                 )
             dw[n_features] += dz0 + dz1 + dz2 + dz3
-        for i in range(four, last):
-            dz = z_block[i - first]
+        for r in range(four, n_rows):
+            dz = z_block[r]
             for j in range(n_features):
-                dw[j] += dz * X[i, j]
+                dw[j] += dz * Xb[r, j]
             dw[n_features] += dz
 
 

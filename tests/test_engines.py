@@ -114,6 +114,24 @@ def test_a_stack_whose_candidates_stop_at_different_iterations():
         assert_allclose(alone.params[0], compiled.params[c], rtol=1e-12)
 
 
+def test_a_run_refuses_scratch_too_small_for_its_stack():
+    # The compiled descent allocates nothing and checks no index: its
+    # scratch, laid out per run (for_stack), must hold the whole stack.
+    from sklearn_gd import _compiled
+
+    rng = np.random.default_rng(6)
+    X, y, weights = _problem(rng, 2, np.float64, "dense", weighted=False)
+    loss = _loss.LogisticLoss(X, y, weights, True, 2)
+    st, se = _gradient_descent._setup(
+        np.zeros((3, 1, X.shape[1] + 1)), [0.1, 0.2, 0.3], 10, 0.0, False, 0.0,
+        True, None, np.float64,
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="serves 1 candidates, the state has 3"):
+        _compiled.run(loss.kernel_data(), st, se, 10)
+    _compiled.run(_compiled.for_stack(loss.kernel_data(), 3), st, se, 10)
+    assert st.k[0] == 10
+
+
 def test_the_estimator_fits_alike_in_both_engines(monkeypatch):
     # The interpreted engine is what the estimator uses for evaluators
     # without kernel data (Dask, Array API): the same fit either way.
