@@ -88,14 +88,58 @@ def encode_labels(y):
     (array(['a', 'b'], dtype='<U1'), array([1, 0, 1]))
     """
     _check_label_types(y)
-    check_classification_targets(y)
     classes, y_index = np.unique(y, return_inverse=True)
+    if not _surely_class_labels(y, classes):
+        check_classification_targets(y)  # says what y is instead
     if len(classes) < 2:
         raise ValueError(
             "This solver needs samples of at least 2 classes in the data, "
             f"but the data contains only one class: {classes[0]!r}."
         )
     return classes, y_index.ravel()
+
+
+def _surely_class_labels(y, classes):
+    """Whether scikit-learn's ``type_of_target`` would find y binary or multiclass.
+
+    It takes 120 us on any y (a tenth of a small fit): this answers yes, from
+    the sorted classes, for what it surely accepts, a vector of integers or
+    of floats with integral values (its own test); anything else goes to it.
+    """
+    if y.ndim != 1:
+        return False
+    if y.dtype.kind in "biu":
+        return True
+    if y.dtype.kind != "f":
+        return False
+    with np.errstate(invalid="ignore"):  # NaN and beyond int64: not integral
+        return bool(np.array_equal(classes, classes.astype(np.int64)))
+
+
+def _surely_valid(X, y, dtype):
+    """Whether scikit-learn's ``check_X_y`` would return X and y unchanged.
+
+    True for what it surely passes as it is: a 2-D NumPy array of a dtype it
+    keeps, with rows and columns, and finite; a 1-D NumPy vector of numbers
+    as long, finite. Anything else goes to the check, which converts it or
+    says what is wrong.
+    """
+    dtypes = dtype if isinstance(dtype, list) else [dtype]
+    if not (
+        type(X) is np.ndarray
+        and X.ndim == 2
+        and X.size > 0
+        and X.dtype in dtypes
+        and type(y) is np.ndarray
+        and y.ndim == 1
+        and len(y) == len(X)
+        and y.dtype.kind in "biuf"
+    ):
+        return False
+    # A sum is finite only when every value is (or overflows: then the check).
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite_y = y.dtype.kind != "f" or np.isfinite(y.sum())
+        return bool(finite_y and np.isfinite(X.sum()))
 
 
 def _check_label_types(y):
@@ -292,12 +336,19 @@ class InMemoryData(DataKind):
             A new array of X's dtype (ones when None), non-negative.
         """
         dtype = np.float64 if estimator.solver == "loop" else [np.float64, np.float32]
-        X, y = validate_data(estimator, X, y, accept_sparse="csr", dtype=dtype)
+        if _surely_valid(X, y, dtype):
+            # Only the feature count and names to record: check_X_y would
+            # return X and y as they are (it takes 90 us, 6% of a small fit).
+            X, y = validate_data(estimator, X, y, skip_check_array=True)
+        else:
+            X, y = validate_data(estimator, X, y, accept_sparse="csr", dtype=dtype)
         return X, y, self._sample_weight(sample_weight, len(y), X.dtype)
 
     @staticmethod
     def _sample_weight(sample_weight, n_samples, dtype):
         """Check the weights against the number of rows; a new array."""
+        if sample_weight is None:  # what the check returns, in a tenth of its time
+            return np.ones(n_samples, dtype=dtype)
         sample_weight = _check_sample_weight(
             sample_weight,
             np.empty((n_samples, 0)),

@@ -1104,7 +1104,10 @@ def lipschitz_from_gram(gram, n_classes, l2_reg):
     1.5
     """
     last = len(gram) - 1
-    largest = scipy.linalg.eigvalsh(gram, subset_by_index=[last, last])[0]
+    if last < 64:  # all eigenvalues: on a small matrix, quicker than the subset's
+        largest = np.linalg.eigvalsh(gram)[last]  # set-up (35 against 41 us at 31)
+    else:
+        largest = scipy.linalg.eigvalsh(gram, subset_by_index=[last, last])[0]
     return _curvature(n_classes) * max(float(largest), 0.0) + l2_reg
 
 
@@ -1180,8 +1183,8 @@ def feature_gram(X, weights, fit_intercept, block_bytes=2**22):
         X_b = X[start : start + block_rows]
         XtD = X_b.T * weights[start : start + block_rows]  # float64
         gram[:n_features, :n_features] += XtD @ X_b
-        if fit_intercept:
-            gram[:n_features, n_features] += XtD.sum(axis=1)
+        if fit_intercept:  # X_b^T D 1, as a product: a quarter of a row sum's time
+            gram[:n_features, n_features] += weights[start : start + block_rows] @ X_b
     if fit_intercept:
         gram[n_features, :n_features] = gram[:n_features, n_features]
         gram[n_features, n_features] = weights.sum()

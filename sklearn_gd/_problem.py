@@ -456,6 +456,8 @@ def _class_factors(class_weight, classes, counts):
             out=np.zeros_like(counts, dtype=float),
             where=counts > 0,
         )
+    if class_weight is None:  # what compute_class_weight returns, without its checks
+        return np.ones(len(classes))
     # y only serves to check the labels: the classes stand in for it.
     return compute_class_weight(class_weight, classes=classes, y=classes)
 

@@ -6,6 +6,8 @@ without an intercept. The number of examples is bounded by the hypothesis
 profile in ``tests/conftest.py``.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import assume, given
@@ -163,3 +165,112 @@ def test_gradient_equals_finite_differences(problem, seed):
 def test_one_sample_is_one_class():
     with pytest.raises(ValueError, match="one class"):
         GDLogisticClassifier().fit(np.ones((1, 3)), [1])
+
+
+_LABELS = st.one_of(
+    st.lists(st.integers(-(2**62), 2**62), min_size=1, max_size=20).map(np.array),
+    st.lists(st.booleans(), min_size=1, max_size=20).map(np.array),
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.integers(-5, 5).map(float),
+            st.sampled_from([2.0**62, 2.0**63, -(2.0**63), 1e30, 0.5, -0.0]),
+        ),
+        min_size=1,
+        max_size=20,
+    ).map(lambda values: np.array(values, dtype=float)),
+    st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=20).map(np.array),
+)
+
+
+@given(_LABELS)
+def test_the_fast_label_check_says_yes_only_where_scikit_learn_does(y):
+    # encode_labels skips scikit-learn's type_of_target (120 us) where it
+    # surely finds y binary or multiclass: never where it would refuse y.
+    from sklearn.utils.multiclass import type_of_target
+
+    from sklearn_gd._data import _surely_class_labels, encode_labels
+
+    classes = np.unique(y)
+    if _surely_class_labels(y, classes):
+        assert type_of_target(y) in ("binary", "multiclass")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # sklearn's casts
+            accepted = type_of_target(y) in ("binary", "multiclass")
+    except ValueError:  # NaN or infinity
+        accepted = False
+    if accepted and len(classes) >= 2:
+        found, y_index = encode_labels(y)
+        assert_array_equal(found[y_index], y)
+    else:
+        with pytest.raises(ValueError), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            encode_labels(y)
+
+
+_VALUES = st.sampled_from([0.0, -1.5, 2.0, 1e308, np.nan, np.inf, -np.inf])
+
+
+@st.composite
+def _arrays_to_validate(draw):
+    """An X and a y of assorted dtypes, shapes, layouts and values."""
+    n_samples, n_features = draw(st.integers(0, 5)), draw(st.integers(0, 4))
+    X = np.array(
+        draw(
+            st.lists(
+                _VALUES,
+                min_size=n_samples * n_features,
+                max_size=n_samples * n_features,
+            )
+        )
+    ).reshape(n_samples, n_features)
+    n_labels = draw(st.sampled_from([n_samples, n_samples + 1]))
+    y = np.array(draw(st.lists(_VALUES, min_size=n_labels, max_size=n_labels)))
+    with warnings.catch_warnings():  # NaN and inf cast to integers or float16
+        warnings.simplefilter("ignore", RuntimeWarning)
+        X = X.astype(
+            draw(st.sampled_from([np.float64, np.float32, np.float16, np.int64]))
+        )
+        y = y.astype(draw(st.sampled_from([np.float64, np.int64, np.bool_, object])))
+    if draw(st.booleans()):
+        X = np.asfortranarray(X)
+    if draw(st.booleans()):
+        X = X.ravel()  # 1-D: refused
+    return X, y
+
+
+@given(_arrays_to_validate(), st.sampled_from([np.float64, [np.float64, np.float32]]))
+def test_the_fast_input_check_says_yes_only_where_scikit_learn_keeps_the_arrays(
+    arrays, dtype
+):
+    # InMemoryData.validate skips scikit-learn's check_X_y (90 us) where it
+    # surely returns X and y as they are: never where it would convert or
+    # refuse them.
+    from sklearn.utils.validation import check_X_y
+
+    from sklearn_gd._data import _surely_valid
+
+    X, y = arrays
+    if not _surely_valid(X, y, dtype):
+        return
+    X_checked, y_checked = check_X_y(X, y, accept_sparse="csr", dtype=dtype)
+    assert X_checked.dtype == X.dtype and y_checked.dtype == y.dtype
+    assert_array_equal(X_checked, X)
+    assert_array_equal(y_checked, y)
+
+
+def test_the_fast_input_check_takes_plain_arrays_and_nothing_else():
+    from sklearn_gd._data import _surely_valid
+
+    X, y = np.ones((3, 2)), np.array([0, 1, 0])
+    both = [np.float64, np.float32]
+    assert _surely_valid(X, y, both)
+    assert _surely_valid(X.astype(np.float32), y.astype(float), both)
+    assert not _surely_valid(X.astype(np.float32), y, np.float64)  # converted
+    assert not _surely_valid(X.tolist(), y, both)  # a list
+    assert not _surely_valid(X, y.reshape(-1, 1), both)  # a column
+    assert not _surely_valid(X, y[:2], both)  # lengths differ
+    assert not _surely_valid(X[:0], y[:0], both)  # no rows
+    X[1, 1] = np.nan
+    assert not _surely_valid(X, y, both)
