@@ -538,7 +538,9 @@ def bench_iteration_cost(repeat, quick=False):
     An iteration's time is ``(T(fit) - T(fit to max_iter=1)) / (n_iter - 1)``
     (the set-up and the first evaluation cancel); a pass is one call of
     the compiled kernels on the fit's prepared data, less the same call on
-    one row (the call's own cost, which a fit does not pay per pass).
+    one row (the call's own cost, which a fit does not pay per pass). All
+    four are timed in each round, one after the other, and the ratio is the
+    median of the rounds' ratios: the machine's load changes between rounds.
     """
     from sklearn_gd import _compiled
 
@@ -555,8 +557,6 @@ def bench_iteration_cost(repeat, quick=False):
     def call(prepared):
         return lambda: _compiled._evaluate_all(prepared, points, costs, grads)
 
-    t_call = median_time(call(data), 200 * repeat)
-    t_pass = t_call - median_time(call(one_row), 200 * repeat)
     rows = []
     rules = {
         "default (alpha='adaptive')": {},
@@ -567,10 +567,17 @@ def bench_iteration_cost(repeat, quick=False):
         fit = GDLogisticClassifier(**params).fit(X, y)
         first = GDLogisticClassifier(**{**params, "max_iter": 1, "tol": 0})
         whole = GDLogisticClassifier(**params)
-        t_whole = median_time(lambda: whole.fit(X, y), 10 * repeat)  # noqa: B023
-        t_first = median_time(lambda: first.fit(X, y), 10 * repeat)  # noqa: B023
         passes = (fit.n_passes_ - first.fit(X, y).n_passes_) / (fit.n_iter_ - 1)
-        t_iter = (t_whole - t_first) / (fit.n_iter_ - 1)
+        rounds = []
+        for _ in range(ROUNDS):
+            time.sleep(PAUSE_S)
+            t_call = median_time(call(data), 100 * repeat)
+            t_pass = t_call - median_time(call(one_row), 100 * repeat)
+            t_whole = median_time(lambda: whole.fit(X, y), 10 * repeat)  # noqa: B023
+            t_first = median_time(lambda: first.fit(X, y), 10 * repeat)  # noqa: B023
+            t_iter = (t_whole - t_first) / (fit.n_iter_ - 1)
+            rounds.append((t_iter, t_pass, t_call, t_iter / (passes * t_pass)))
+        t_iter, t_pass, t_call, ratio = np.median(np.array(rounds), axis=0)
         rows.append(
             {
                 "rule": rule,
@@ -579,7 +586,7 @@ def bench_iteration_cost(repeat, quick=False):
                 "iteration_us": 1e6 * t_iter,
                 "pass_us": 1e6 * t_pass,
                 "call_us": 1e6 * t_call,
-                "iteration_over_its_passes": t_iter / (passes * t_pass),
+                "iteration_over_its_passes": float(ratio),
             }
         )
     return rows

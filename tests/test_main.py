@@ -2,6 +2,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -11,12 +12,31 @@ from sklearn_gd.__main__ import format_table, main, run_demo, save_cost_curves
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_demo_fits_both_solvers_to_the_same_model():
-    rows = run_demo(max_iter=30)
+    rows = run_demo(max_iter=30, seconds=0.0, min_fits=2)
     assert [row["solver"] for row in rows] == ["loop", "vectorized"]
+    assert rows[0]["n_fits"] == rows[1]["n_fits"] == 2
     loop, vectorized = rows
     assert loop["n_iter"] == vectorized["n_iter"] == 30
     assert abs(loop["cost"] - vectorized["cost"]) <= 1e-12
     assert loop["test_accuracy"] == vectorized["test_accuracy"] > 0.9
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_demo_fits_each_solver_for_its_time_budget(monkeypatch):
+    # A clock that says each fit took 0.1 s, then 0.2 s, ...: the demo fits
+    # until the budget is spent and reports the fastest fit.
+    ticks = iter(range(10**6))
+
+    def perf_counter():  # a fit's start reads 0, its end 0.1, 0.2, ...
+        tick = next(ticks)
+        return 0.0 if tick % 2 == 0 else 0.05 * (tick + 1)
+
+    clock = SimpleNamespace(perf_counter=perf_counter)
+    monkeypatch.setattr("sklearn_gd.__main__.time", clock)
+    loop, vectorized = run_demo(max_iter=2, seconds=1.0, min_fits=1)
+    # 0.1 + 0.2 + 0.3 + 0.4 = 1.0 s: four fits, the first the fastest.
+    assert loop["n_fits"] == 4 and loop["fit_seconds"] == pytest.approx(0.1)
+    assert vectorized["n_fits"] >= 1 and loop["seconds"] == 1.0
 
 
 def _fake_rows():
@@ -27,6 +47,8 @@ def _fake_rows():
         "test_accuracy": 0.5,
         "cost_history": [0.7, 0.25],
         "n_train": 426,
+        "n_fits": 3,
+        "seconds": 0.5,
     }
     return [
         {**row, "solver": "loop", "fit_seconds": 3.0},
@@ -41,9 +63,9 @@ def test_main_prints_the_table_and_saves_the_curves(capsys, monkeypatch, tmp_pat
     out = capsys.readouterr().out
     assert "breast-cancer" in out
     assert format_table(_fake_rows()) in out
-    assert "vectorized speed-up over loop: 30.0x, one whole fit each" in out
-    assert "(2 iterations on\n426 examples" in out  # what it timed
-    assert "one pass\nover X alone" in out  # and where the per-pass figure is
+    assert "vectorized speed-up over loop: 30.0x, whole fits (each solver's" in out
+    assert "of 3 and 3 fits in 0.5 s; 2 iterations on 426 examples" in out
+    assert "one pass over X alone" in out  # and where the per-pass figure is
     png = tmp_path / "sklearn_gd_cost_curves.png"
     assert out.rstrip().endswith(f"cost curves saved to {png}")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
