@@ -402,8 +402,12 @@ def descend_candidates(
     k = st.k[0] - 1
     evaluated = st.running & (st.n_iter == k + 1)
     progress.report(k, st.cost_history[k], st.largest_gradient[evaluated], 0, True)
+    # A diverged candidate's parameters can exceed float32's range: they
+    # become inf, which its status already says (no warning of a cast).
+    with np.errstate(over="ignore"):
+        params = st.params.reshape(shape).astype(dtype)
     return CandidateRun(
-        params=st.params.reshape(shape).astype(dtype),
+        params=params,
         cost_history=st.cost_history,
         n_iter=st.n_iter,
         status=st.status,
