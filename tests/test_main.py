@@ -127,3 +127,20 @@ def test_python_m_sklearn_gd_runs(tmp_path):
     assert "C=np.inf is\nthe textbook's unpenalised cost" in result.stdout
     assert (tmp_path / "sklearn_gd_cost_curves.png").exists()
     assert "Warning" not in result.stderr
+
+
+def test_the_demo_modules_docstring_examples_hold():
+    # pytest's --doctest-modules skips files named __main__.py: run them here,
+    # where a warning is a failure, as in every snippet a user runs first.
+    import doctest
+    import warnings
+
+    import sklearn_gd.__main__ as demo
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = doctest.testmod(
+            demo, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
+        )
+    assert result.attempted > 0
+    assert result.failed == 0
