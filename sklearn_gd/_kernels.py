@@ -59,11 +59,13 @@ _SERIAL_BELOW = 2**16
 # the values of X times (1 + outputs / 3) (outputs: candidates x classes of
 # the pass; a pass costs about that), is at least this. A parallel pass waits
 # for its slowest thread, and where another process holds a core, the thread
-# that shares it waits for the scheduler's time slice (milliseconds): on 2
-# cores with a spinning process, passes of 2-4 ms on one thread took 1.6-4x
-# as long on two, while from about 6 ms (this much work) they took at most
-# 1.4x; idle, two threads save at most half (benchmarks/busy_machine.py).
-THREADED_FROM_WORK = 10_000_000
+# that shares it runs at half speed, after waiting for the scheduler's time
+# slice (milliseconds). On 2 cores with a spinning process (Linux 6.18),
+# passes of 2-4 ms on one thread took 1.6-4x as long on two; passes of 10 to
+# 20 million of this work (10 classes, 100,000 x 32 and 60,000 x 64) took
+# 1.0-1.7x, run to run; from 20 million (about 15 ms of one thread) at most
+# 1.4x. Idle, two threads save at most half (benchmarks/busy_machine.py).
+THREADED_FROM_WORK = 20_000_000
 
 # Rows ahead of the forward pass that are asked of memory: while a block's
 # dz and dW are computed, no row of X is being loaded, and the hardware
