@@ -78,7 +78,9 @@ class DenseData(NamedTuple):
     block : int
         Rows per block.
     n_parts : int
-        Parts of the rows, one thread each when the lock allows.
+        Parts of the rows, one thread each when the lock allows; 1 for an X
+        of fewer values than :data:`sklearn_gd._kernels.THREADED_FROM_VALUES`
+        unless the threads were asked for.
     threads_from : int
         The outputs (candidates x classes) a pass must have to run its parts
         on threads (:data:`sklearn_gd._kernels.THREADED_FROM_WORK`); 0 when
@@ -207,6 +209,8 @@ def prepare(
     block = block_rows or _kernels.block_rows(row_values, X.dtype.itemsize)
     n_values = X.nnz if sparse else X.size
     n_parts = _kernels.threads_for(n_values, n_threads)
+    if n_threads is None and n_values < _kernels.THREADED_FROM_VALUES:
+        n_parts = 1
     threads_from = 0
     if n_threads is None:  # work = n_values (1 + outputs / 3)
         threads_from = _kernels.THREADED_FROM_WORK / max(n_values, 1) - 1

@@ -57,15 +57,20 @@ _MAX_BLOCK_ROWS = 256
 _SERIAL_BELOW = 2**16
 # A pass of the compiled engine runs its parts on threads only when its work,
 # the values of X times (1 + outputs / 3) (outputs: candidates x classes of
-# the pass; a pass costs about that), is at least this. A parallel pass waits
-# for its slowest thread, and where another process holds a core, the thread
-# that shares it runs at half speed, after waiting for the scheduler's time
-# slice (milliseconds). On 2 cores with a spinning process (Linux 6.18),
-# passes of 2-4 ms on one thread took 1.6-4x as long on two; passes of 10 to
-# 20 million of this work (10 classes, 100,000 x 32 and 60,000 x 64) took
-# 1.0-1.7x, run to run; from 20 million (about 15 ms of one thread) at most
-# 1.4x. Idle, two threads save at most half (benchmarks/busy_machine.py).
-THREADED_FROM_WORK = 20_000_000
+# the pass; a pass costs about that), is at least THREADED_FROM_WORK, and X
+# holds at least THREADED_FROM_VALUES values. A parallel pass waits for its
+# slowest thread, and where another process holds a core, the thread that
+# shares it runs at half speed, after waiting for the scheduler's time slice
+# (milliseconds): the pass takes about the serial pass plus that wait. On 2
+# cores with a spinning process (Linux 6.18), binary passes of 2-4 ms on one
+# thread took 1.6-4x as long on two, and 300,000 x 32 (5.4 ms, just above
+# this much work) 0.8-1.48x in seven runs; 10-class passes held to the work
+# alone (100,000 x 32, 60,000 x 64: 10 ms of one thread) took 1.0-1.7x, and
+# from 4 million values (150,000 x 32) at most 1.4x. Idle, two threads save
+# at most half (benchmarks/busy_machine.py). Rows handed out in 8 or 16
+# parts (numba's parallel_chunksize) were no better busy: measured.
+THREADED_FROM_WORK = 10_000_000
+THREADED_FROM_VALUES = 4_000_000
 
 # Rows ahead of the forward pass that are asked of memory: while a block's
 # dz and dW are computed, no row of X is being loaded, and the hardware

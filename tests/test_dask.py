@@ -308,6 +308,7 @@ def test_chunk_tasks_run_the_kernel_on_one_thread(monkeypatch, scheduler, chunk_
 
     monkeypatch.setattr(_loss.LogisticLoss, "sums", recording)
     monkeypatch.setattr(_kernels, "_SERIAL_BELOW", 0)  # threads even on tiny data
+    monkeypatch.setattr(_kernels, "THREADED_FROM_VALUES", 0)
     rng = np.random.default_rng(9)
     X, y, _ = _data(rng, 200, 3, 2)
     with dask.config.set(scheduler=scheduler):

@@ -179,6 +179,38 @@ def test_threads_follow_numba_and_small_data_stays_on_one():
         numba.set_num_threads(before)
 
 
+def test_a_compiled_pass_threads_only_from_enough_values_and_work(monkeypatch):
+    # Busy machines: a short parallel pass waits for a time slice, and a
+    # 10-class pass of few values is short though its work is large.
+    from sklearn_gd import _compiled
+
+    monkeypatch.setattr(_kernels, "_SERIAL_BELOW", 0)
+    monkeypatch.setattr(_kernels, "THREADED_FROM_VALUES", 1_000)
+    monkeypatch.setattr(_kernels, "THREADED_FROM_WORK", 4_000)
+    threads = numba.get_num_threads()
+    rng = np.random.default_rng(3)
+
+    def prepared(n_samples, n_features, n_outputs):
+        X = rng.normal(size=(n_samples, n_features))
+        y = rng.integers(max(2, n_outputs), size=n_samples)
+        s = np.ones(n_samples)
+        data = _compiled.prepare(X, y, s, float(n_samples), n_outputs, True)
+        data.parallel[0] = True  # as run() sets it when it holds the lock
+        return data
+
+    few = prepared(333, 3, 10)  # 999 values, work 4,329: one part
+    assert few.n_parts == 1 and not _compiled._on_threads(few, 10)
+    enough = prepared(250, 4, 10)  # 1,000 values, work 4,333
+    assert enough.n_parts == threads
+    assert _compiled._on_threads(enough, 10) == (threads > 1)
+    # Enough values but too little work: a binary pass of 2,000 values
+    # (work 2,667) stays on one thread; 3 stacked candidates (4,000) do not.
+    binary = prepared(500, 4, 1)
+    assert binary.n_parts == threads
+    assert not _compiled._on_threads(binary, 1)
+    assert _compiled._on_threads(binary, 3) == (threads > 1)
+
+
 def test_concurrent_fits_in_threads_are_safe_and_equal(monkeypatch):
     # numba's workqueue layer aborts on two parallel launches at once: a
     # second thread runs the serial kernel, with the same results.
