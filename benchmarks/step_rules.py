@@ -27,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_gd import GDLogisticClassifier
-from sklearn_gd._data import data_kind
+from sklearn_gd._kinds import data_kind
 from sklearn_gd._problem import build_problem
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -11,7 +11,7 @@ its passes over X.
 
 The compiled functions are cached on disk (``cache=True``). numba checks a
 cached function against its own file only: after editing the rule in
-``_gradient_descent.py`` or the penalty in ``_loss.py``, delete the cache
+``_gradient_descent.py`` or the penalty in ``_penalty.py``, delete the cache
 (the ``__pycache__`` folders of the package, or ``NUMBA_CACHE_DIR``) or a
 fresh process may load the rule as it was.
 
@@ -26,7 +26,7 @@ import numpy as np
 from numba.extending import overload, register_jitable
 from scipy.sparse import issparse
 
-from sklearn_gd import _gradient_descent, _kernels, _loss, _ops
+from sklearn_gd import _gradient_descent, _kernels, _ops, _penalty
 from sklearn_gd._jit import njit
 
 # The rule's functions, compiled as they are written. Division by zero
@@ -46,9 +46,9 @@ _RULE = (
     _gradient_descent._finish_step,
     _gradient_descent._decreases,
     _gradient_descent._prox_step,
-    _loss.penalty_add,
-    _loss.l1_value,
-    _loss.soft_threshold,
+    _penalty.penalty_add,
+    _penalty.l1_value,
+    _penalty.soft_threshold,
 )
 
 
@@ -236,6 +236,50 @@ def prepare(
             **common,
         )
     return DenseData(X=_writable(X), **common)
+
+
+class Engine:
+    """The compiled engine over data prepared once per fit, as the driver runs it.
+
+    The evaluator hands it to the driver
+    (:meth:`sklearn_gd._loss.Evaluator.engine`), so that the driver, which
+    this module compiles, does not import it.
+
+    Parameters
+    ----------
+    data : DenseData or CSRData
+        The prepared data (:func:`prepare`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd import _compiled
+    >>> X, y, s = np.array([[1.0, 2.0], [-1.0, 0.5]]), np.array([1, 0]), np.ones(2)
+    >>> engine = _compiled.Engine(_compiled.prepare(X, y, s, 2.0, 1, True))
+    >>> data, advance = engine.start(3)
+    >>> data.W.shape, advance is _compiled.run
+    ((3, 2), True)
+    """
+
+    def __init__(self, data):
+        self.data = data
+
+    def start(self, n_candidates):
+        """Return one run's data, with scratch of its own, and how to advance it.
+
+        Parameters
+        ----------
+        n_candidates : int
+            The most candidates one evaluation of the run serves.
+
+        Returns
+        -------
+        data : DenseData or CSRData
+            :func:`for_stack` of the prepared data.
+        advance : callable
+            :func:`run`.
+        """
+        return for_stack(self.data, n_candidates), run
 
 
 def for_stack(data, n_candidates):

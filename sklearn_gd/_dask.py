@@ -1,8 +1,8 @@
-"""Steps 1-3 of the seed on a Dask array: one accumulator per chunk of rows.
+"""Steps 1-3 of the algorithm on a Dask array: one accumulator per chunk of rows.
 
 X is split by rows into chunks that live on the workers of a Dask cluster (or
 in the threads of this process). Every evaluation computes, on each chunk,
-the seed's accumulators (the weighted sums of the costs and of the
+the algorithm's accumulators (the weighted sums of the costs and of the
 gradients, :meth:`sklearn_gd._loss.LogisticLoss.sums`), adds them up, and
 divides by the sum of the weights: the same J and gradient as for a NumPy X.
 The driver, the stopping rule, the warnings and the fitted attributes are
@@ -21,31 +21,7 @@ import numpy as np
 from sklearn.utils.validation import validate_data
 
 from sklearn_gd import _loss
-from sklearn_gd._data import DataKind, binary_target, encode_labels
-
-
-def is_dask_array(X):
-    """Tell whether ``X`` is a Dask array, without importing Dask.
-
-    Parameters
-    ----------
-    X : object
-        Anything passed as data.
-
-    Returns
-    -------
-    is_dask : bool
-        True for a ``dask.array.Array``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_gd._dask import is_dask_array
-    >>> is_dask_array(np.ones(3))
-    False
-    """
-    dask_array = sys.modules.get("dask.array")
-    return dask_array is not None and isinstance(X, dask_array.Array)
+from sklearn_gd._data import DataKind, binary_target, encode_labels, is_dask_array
 
 
 class DaskData(DataKind):
@@ -136,6 +112,7 @@ class DaskData(DataKind):
         return DaskLogisticLoss(X, y, sample_weight, fit_intercept, n_classes)
 
     # A search stacks every fold's candidates: one graph per iteration.
+    lazy = True
     stacks_folds = True
 
     def folds_evaluator(
@@ -666,7 +643,7 @@ def _kernel_threads(n_tasks):
 def _chunk_sums(
     X, y, sample_weight, params, folds, fit_intercept, n_classes, n_threads
 ):
-    """Compute the seed's accumulators over one chunk of rows.
+    """Compute the algorithm's accumulators over one chunk of rows.
 
     Each candidate's sums take the weights of its fold (column
     ``folds[c]`` of ``sample_weight``).

@@ -6,10 +6,11 @@ Array API namespace such as PyTorch (:class:`NamespaceData`), and Dask arrays
 (:class:`sklearn_gd._dask.DaskData`). Each validates the data, encodes the
 labels, counts the classes, builds the evaluator of Steps 1-3, takes rows
 (the folds of a cross-validation), puts fitted arrays where the data live, and
-maps a prediction over the rows. :func:`data_kind` picks the object; nothing
-else in the package asks what kind of array it holds.
+maps a prediction over the rows. :func:`sklearn_gd._kinds.data_kind` picks
+the object; nothing else in the package asks what kind of array it holds.
 """
 
+import sys
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -27,37 +28,28 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 from sklearn_gd import _loss
 
 
-def data_kind(X):
-    """Return the object that handles data of X's kind.
+def is_dask_array(X):
+    """Tell whether ``X`` is a Dask array, without importing Dask.
 
     Parameters
     ----------
-    X : array-like, sparse matrix, Array API array or Dask array
-        Data passed to ``fit`` or to a predict method.
+    X : object
+        Anything passed as data.
 
     Returns
     -------
-    kind : InMemoryData, NamespaceData or DaskData
-        Dask arrays get :class:`~sklearn_gd._dask.DaskData`; arrays of a
-        namespace other than NumPy (under ``array_api_dispatch``)
-        :class:`NamespaceData`; everything else :class:`InMemoryData`.
+    is_dask : bool
+        True for a ``dask.array.Array``.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_gd._data import data_kind
-    >>> type(data_kind(np.ones((2, 2)))).__name__
-    'InMemoryData'
+    >>> from sklearn_gd._data import is_dask_array
+    >>> is_dask_array(np.ones(3))
+    False
     """
-    # Dask imports this module: it is imported here, once this one exists.
-    from sklearn_gd._dask import DaskData, is_dask_array
-
-    if is_dask_array(X):
-        return DaskData()
-    if issparse(X):
-        return InMemoryData()
-    xp, _, device = get_namespace_and_device(X)
-    return InMemoryData() if _is_numpy_namespace(xp) else NamespaceData(xp, device)
+    dask_array = sys.modules.get("dask.array")
+    return dask_array is not None and isinstance(X, dask_array.Array)
 
 
 def encode_labels(y):
@@ -247,6 +239,10 @@ class DataKind(ABC):
     @abstractmethod
     def evaluator(self, X, y_index, sample_weight, n_classes, fit_intercept, solver):
         """Build the :class:`~sklearn_gd._loss.Evaluator` of Steps 1-3."""
+
+    # Whether the data are computed only when asked (Dask): a predict method
+    # then leaves their validation to map_rows, chunk by chunk.
+    lazy = False
 
     # Whether a search fits every fold's candidates in one stacked problem
     # (:func:`sklearn_gd._problem.build_folds_problem`) rather than fold by

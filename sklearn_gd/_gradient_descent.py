@@ -26,8 +26,8 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_gd._loss import l1_value, penalty_add, soft_threshold
 from sklearn_gd._ops import abs_max, all_finite, assign, differs, dot, lincomb
+from sklearn_gd._penalty import l1_value, penalty_add, soft_threshold
 
 # A rise of the cost smaller than this many float64 or float32 round-offs
 # (relative, at least 1e-12) is round-off, not a rise.
@@ -267,7 +267,7 @@ def descend_candidates(
     nesterov=True,
     verbose=0,
     callback=None,
-    kernel=None,
+    engine=None,
 ):
     r"""Run gradient descent for several independent candidates at once.
 
@@ -319,10 +319,10 @@ def descend_candidates(
     callback : callable, default=None
         ``callback(k, params) -> bool``, called after update ``k`` with all
         the candidates' parameters; True stops every candidate there.
-    kernel : DenseData or CSRData, default=None
-        The data of the compiled engine, prepared once per fit
-        (:meth:`sklearn_gd._loss.Evaluator.kernel_data`); None runs the rule
-        as Python.
+    engine : Engine, default=None
+        The compiled engine over data prepared once per fit
+        (:meth:`sklearn_gd._loss.Evaluator.engine`); None runs the rule as
+        Python, calling ``loss_gradient``.
 
     Returns
     -------
@@ -368,13 +368,11 @@ def descend_candidates(
     st, se = _setup(
         params, alphas, max_iter, tol, adaptive, momentum, nesterov, penalty, dtype
     )
-    if kernel is None:
+    if engine is None:
         data, advance = _Interpreted(loss_gradient, shape), _run_interpreted
     else:
-        from sklearn_gd import _compiled  # numba: only when a fit needs it
-
         # Scratch of its own for this run: the compiled descent allocates none.
-        data, advance = _compiled.for_stack(kernel, len(st.active)), _compiled.run
+        data, advance = engine.start(len(st.active))
     progress = _Progress(verbose, max_iter)
     per_iteration = bool(verbose) or callback is not None
     chunk = 1

@@ -11,8 +11,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_gd import _loss
 from sklearn_gd._callbacks import CallbackSupportMixin, IterationCallbacks
-from sklearn_gd._data import check_same_namespace, data_kind, to_numpy
+from sklearn_gd._data import check_same_namespace, to_numpy
 from sklearn_gd._gradient_descent import report
+from sklearn_gd._kinds import data_kind
 from sklearn_gd._loss import split_params
 from sklearn_gd._problem import build_problem
 

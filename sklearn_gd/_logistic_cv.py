@@ -13,9 +13,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sklearn_gd._dask import is_dask_array
-from sklearn_gd._data import data_kind
 from sklearn_gd._gradient_descent import CandidateRun, failed, report
+from sklearn_gd._kinds import data_kind
 from sklearn_gd._logistic import GDLogisticClassifier, alpha_label, fitted_candidate
 from sklearn_gd._problem import build_folds_problem, build_problem, example_weights
 
@@ -543,7 +542,7 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
     def _fitted(self, X):
         """Validate X for a predict method and return the refitted model."""
         check_is_fitted(self, "best_estimator_")
-        if is_dask_array(X):  # the refitted model maps it chunk by chunk
+        if data_kind(X).lazy:  # the refitted model maps it chunk by chunk
             return self.best_estimator_, X
         xp, _ = get_namespace(X)
         X = validate_data(

@@ -1,13 +1,13 @@
-"""The seed's Steps 1-3 as explicit for-loops: the readable reference.
+"""The algorithm's Steps 1-3 as explicit for-loops: the readable reference.
 
-Each function below is one pass of the seed's algorithm over the training set:
+Each function below is one pass of the algorithm over the training set:
 initialise the accumulators ``J``, ``dw_j`` and ``db`` (Step 1), loop over the
 examples ``i`` and, inside, over the features ``j`` (Step 2), then divide by
 ``m`` (Step 3). With sample weights ``s_i`` every example's contribution is
-multiplied by ``s_i`` and ``m`` is their sum, which is the seed's ``m`` when all
+multiplied by ``s_i`` and ``m`` is their sum, which is the algorithm's ``m`` when all
 weights are 1.
 
-Everything inside the loops is plain Python floats and lists, as in the seed;
+Everything inside the loops is plain Python floats and lists, as in the algorithm;
 the data arrive as nested lists (``X.tolist()``, converted once per fit).
 
 These loops are the whole cost of "Gradient descent on m examples", which
@@ -74,7 +74,7 @@ def softplus(z):
 
 
 def binary_loss_gradient(params, X, y, sample_weight, fit_intercept):
-    """One pass of the seed's loop for the sigmoid: J, dw and db.
+    """One pass of the algorithm's loop for the sigmoid: J, dw and db.
 
     Parameters
     ----------
@@ -152,7 +152,7 @@ def binary_loss_gradient(params, X, y, sample_weight, fit_intercept):
 
 
 def multinomial_loss_gradient(params, X, y, sample_weight, fit_intercept):
-    """One pass of the seed's loop for the softmax: J, dw and db per class.
+    """One pass of the algorithm's loop for the softmax: J, dw and db per class.
 
     Parameters
     ----------

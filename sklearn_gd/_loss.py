@@ -1,6 +1,6 @@
-"""The seed's cost J and its averaged gradients, as array operations.
+"""The algorithm's cost J and its averaged gradients, as array operations.
 
-Steps 1-3 of the seed (forward pass, accumulate, average) without a Python loop
+Steps 1-3 of the algorithm (forward pass, accumulate, average) without a Python loop
 over examples or features, behind one contract (:class:`Evaluator`) that the
 textbook loops (:class:`LoopLogisticLoss`) and the Dask chunks honour too.
 The parameters of a candidate are one array of shape ``(n_outputs,
@@ -21,7 +21,7 @@ from scipy.sparse import issparse
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from sklearn_gd import _loop
-from sklearn_gd._ops import abs_sum, dot, lincomb, shrink
+from sklearn_gd._penalty import l1_value, penalty_add, soft_threshold
 
 
 def sigmoid(z, xp=np):
@@ -218,7 +218,7 @@ class Evaluator(ABC):
     n_classes : int
         Number of classes: 2 uses the sigmoid (one output), more the softmax.
     weight_sum : float
-        ``S = sum_i s_i``, the sum of the sample weights: the seed's ``m``.
+        ``S = sum_i s_i``, the sum of the sample weights: the algorithm's ``m``.
     dtype : numpy.dtype
         The dtype of the parameters and gradients: X's, float32 or float64.
 
@@ -261,17 +261,19 @@ class Evaluator(ABC):
             The gradients of the costs, a new NumPy array.
         """
 
-    def kernel_data(self):
-        """Return the data of the compiled engine, or None to be called from Python.
+    def engine(self):
+        """Return the compiled engine over this evaluator's data, or None.
 
         An evaluator whose data the compiled kernels serve (NumPy and SciPy
-        arrays) prepares them once (:mod:`sklearn_gd._compiled`); the driver
-        then runs whole chunks of iterations in one compiled call. Every
-        other evaluator is called through ``__call__``.
+        arrays) prepares them once and returns a
+        :class:`sklearn_gd._compiled.Engine`: the driver then runs whole
+        chunks of iterations in one compiled call, without importing the
+        compiled engine itself. Every other evaluator is called through
+        ``__call__``.
 
         Returns
         -------
-        data : DenseData, CSRData or None
+        engine : Engine or None
             None here.
         """
         return None
@@ -364,7 +366,7 @@ class LoopLogisticLoss(_InMemoryEvaluator):
             if n_classes == 2
             else _loop.multinomial_loss_gradient
         )
-        # Python lists, made once per fit: the loops read them as the seed does.
+        # Python lists, made once per fit: the loops read them as the algorithm does.
         self._rows = _loop.as_rows(X)
         self._y = y.tolist()
         self._s = sample_weight.tolist()
@@ -383,7 +385,7 @@ class LoopLogisticLoss(_InMemoryEvaluator):
 class LogisticLoss(_InMemoryEvaluator):
     r"""The cost J and its gradient, in one pass over X per call (compiled).
 
-    The vectorized Steps 1-3 of the seed for NumPy and SciPy data, computed
+    The vectorized Steps 1-3 of the algorithm for NumPy and SciPy data, computed
     by the numba kernels of :mod:`sklearn_gd._kernels`: the rows of X are
     taken in blocks that stay in the processor's cache; for each block, the
     forward pass ``z = W x_i + b`` of every candidate, each example's cost and
@@ -401,7 +403,7 @@ class LogisticLoss(_InMemoryEvaluator):
         Binary targets (0.0 or 1.0) when ``n_classes == 2``, else class
         indices in ``0 .. n_classes - 1``.
     sample_weight : ndarray of shape (n_samples,)
-        Weights ``s_i``; all ones gives the seed's plain average.
+        Weights ``s_i``; all ones gives the algorithm's plain average.
     fit_intercept : bool
         Whether the last column of the parameters is an intercept.
     n_classes : int
@@ -416,7 +418,7 @@ class LogisticLoss(_InMemoryEvaluator):
     Notes
     -----
     With :math:`z_i = w^T x_i + b`, :math:`S = \sum_i s_i`, the loss of one
-    example in its softplus form (the seed's cross-entropy without
+    example in its softplus form (the algorithm's cross-entropy without
     ``log(0)``), or for more classes in its log-sum-exp form:
 
     .. math::
@@ -472,8 +474,19 @@ class LogisticLoss(_InMemoryEvaluator):
         )
 
     def kernel_data(self):
-        """Return the data of the compiled engine; see :class:`Evaluator`."""
+        """Return the data prepared for the compiled kernels, once per fit.
+
+        Returns
+        -------
+        data : DenseData or CSRData
+            X's form, y as ``intp``, float64 weights, the block and the
+            threads (:func:`sklearn_gd._compiled.prepare`).
+        """
         return self._kernel
+
+    def engine(self):
+        """Return the compiled engine over this data; see :class:`Evaluator`."""
+        return self._compiled.Engine(self._kernel)
 
     def __call__(self, stack):
         """Compute J and its gradient of every candidate; see :class:`Evaluator`."""
@@ -816,107 +829,6 @@ class ElasticNet:
         for r, c in enumerate(which):
             soft_threshold(out[r], steps[r] * self.l1_reg[c], n_features)
         return out
-
-
-# The penalty of one candidate, as functions of arrays: the driver's rule
-# calls them in both of its engines (numba compiles them, Python runs them).
-
-
-def penalty_add(l2_reg, l1_reg, n_features, point, cost, grad):
-    r"""Add one candidate's penalty to its cost, and the L2 term's gradient.
-
-    Parameters
-    ----------
-    l2_reg : float
-        Factor of ``||W||^2 / 2``.
-    l1_reg : float
-        Factor of ``||W||_1``.
-    n_features : int
-        The weights are ``point[:, :n_features]``; the rest (the
-        intercepts) is not penalised.
-    point : ndarray of shape (n_outputs, n_dof)
-        The candidate's parameters.
-    cost : float
-        The data term of J there.
-    grad : ndarray of shape (n_outputs, n_dof)
-        Its gradient, to which ``l2_reg * W`` is added in place.
-
-    Returns
-    -------
-    cost : float
-        J: the data term plus both penalty terms.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_gd._loss import penalty_add
-    >>> grad = np.zeros((1, 3))
-    >>> float(penalty_add(1.0, 0.5, 2, np.array([[2.0, -1.0, 5.0]]), 0.0, grad))
-    4.0
-    >>> grad
-    array([[ 2., -1.,  0.]])
-    """
-    if l2_reg != 0.0:
-        W = point[:, :n_features]
-        cost = cost + 0.5 * l2_reg * dot(W, W)
-        lincomb(grad[:, :n_features], grad[:, :n_features], l2_reg, W)
-    if l1_reg != 0.0:
-        cost = cost + l1_value(l1_reg, n_features, point)
-    return cost
-
-
-def l1_value(l1_reg, n_features, point):
-    """Return one candidate's L1 term, ``l1_reg * ||W||_1`` (zero without one).
-
-    Parameters
-    ----------
-    l1_reg : float
-        Factor of ``||W||_1``.
-    n_features : int
-        The weights are ``point[:, :n_features]``.
-    point : ndarray of shape (n_outputs, n_dof)
-        The candidate's parameters.
-
-    Returns
-    -------
-    value : float
-        The non-smooth part of J.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_gd._loss import l1_value
-    >>> float(l1_value(0.5, 2, np.array([[2.0, -1.0, 5.0]])))
-    1.5
-    """
-    if l1_reg == 0.0:
-        return 0.0
-    return l1_reg * abs_sum(point[:, :n_features])
-
-
-def soft_threshold(point, threshold, n_features):
-    """Soft-threshold one candidate's weights in place: the L1 term's prox.
-
-    Parameters
-    ----------
-    point : ndarray of shape (n_outputs, n_dof)
-        Parameters after a gradient step, changed in place.
-    threshold : float
-        ``step * l1_reg``: every weight moves towards zero by it, and is set
-        to exactly zero if it would cross it. The intercepts are kept.
-    n_features : int
-        The weights are ``point[:, :n_features]``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_gd._loss import soft_threshold
-    >>> point = np.array([[0.3, -2.0, 5.0]])
-    >>> soft_threshold(point, 0.5, 2)
-    >>> point
-    array([[ 0. , -1.5,  5. ]])
-    """
-    shrink(point[:, :n_features], threshold)
 
 
 def lipschitz_constant(X, sample_weight, fit_intercept, n_classes, l2_reg):

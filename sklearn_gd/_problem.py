@@ -127,7 +127,7 @@ class Problem:
             nesterov=nesterov,
             verbose=verbose,
             callback=callback,
-            kernel=self.evaluator.kernel_data(),
+            engine=self.evaluator.engine(),
         )
 
 
@@ -266,7 +266,7 @@ def build_problem(
     Parameters
     ----------
     kind : InMemoryData, NamespaceData or DaskData
-        The kind of the data (:func:`sklearn_gd._data.data_kind`).
+        The kind of the data (:func:`sklearn_gd._kinds.data_kind`).
     X : array of shape (n_samples, n_features)
         Validated training data.
     y : array of shape (n_samples,)

@@ -7,7 +7,7 @@ from sklearn.datasets import load_breast_cancer, load_digits, load_iris
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_gd import _loss
-from sklearn_gd._data import data_kind
+from sklearn_gd._kinds import data_kind
 
 # Bounded for CI: every property test runs this many examples.
 # HYPOTHESIS_PROFILE=thorough runs four times as many.

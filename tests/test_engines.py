@@ -76,7 +76,7 @@ def _runs(X, y, weights, n_classes, rule):
     common = dict(max_iter=150, tol=1e-5, penalty=penalty, **rule)
     return [
         descend_candidates(lambda stack, which: loss(stack), start, **common),
-        descend_candidates(None, start, kernel=loss.kernel_data(), **common),
+        descend_candidates(None, start, engine=loss.engine(), **common),
     ]
 
 
@@ -134,12 +134,12 @@ def test_a_run_refuses_scratch_too_small_for_its_stack():
 
 def test_the_estimator_fits_alike_in_both_engines(monkeypatch):
     # The interpreted engine is what the estimator uses for evaluators
-    # without kernel data (Dask, Array API): the same fit either way.
+    # without a compiled engine (Dask, Array API): the same fit either way.
     rng = np.random.default_rng(5)
     X, y, weights = _problem(rng, 3, np.float64, "dense", weighted=True)
     params = dict(momentum=0.9, l1_ratio=0.5, C=2.0, max_iter=300)
     compiled = GDLogisticClassifier(**params).fit(X, y, sample_weight=weights)
-    monkeypatch.setattr(_loss.LogisticLoss, "kernel_data", lambda self: None)
+    monkeypatch.setattr(_loss.LogisticLoss, "engine", lambda self: None)
     interpreted = GDLogisticClassifier(**params).fit(X, y, sample_weight=weights)
     assert compiled.n_iter_ == interpreted.n_iter_
     assert_allclose(compiled.coef_, interpreted.coef_, rtol=1e-12, atol=1e-15)
