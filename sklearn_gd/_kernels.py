@@ -37,8 +37,16 @@ from sklearn_gd._jit import njit
 
 # The kernels' sums may be reordered (SIMD lanes of a dot product, of a sum
 # over rows): results move at round-off, 1e-15 relative, which the tests
-# allow. error_model="numpy" drops Python's division-by-zero checks, whose
-# branches stop loops from being vectorized.
+# allow. fastmath=True also lets LLVM assume that no value is NaN or
+# infinite, and the pointwise step turns a z that is not finite into a
+# finite a (exp's argument is clamped, a comparison with NaN is false): a
+# NaN or overflowing parameter gives a NaN cost with a finite gradient.
+# That is safe because the driver tests the cost and the gradient of every
+# evaluation together, and the parameters after every step: such a
+# candidate ends COST_NOT_FINITE (or PARAMS_NOT_FINITE), never with a NaN
+# coef_ (tests/test_kernels.py pins the cost). error_model="numpy" drops
+# Python's division-by-zero checks, whose branches stop loops from being
+# vectorized.
 _SUMS = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": True}
 # exp and log1p below must not be reordered (their range reduction relies on
 # the order of operations): every fast-math flag but "reassoc".

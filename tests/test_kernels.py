@@ -211,6 +211,22 @@ def test_a_compiled_pass_threads_only_from_enough_values_and_work(monkeypatch):
     assert _compiled._on_threads(binary, 3) == (threads > 1)
 
 
+@pytest.mark.parametrize("layout", ["dense", "csr"])
+@pytest.mark.parametrize("n_outputs", [1, 3])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_parameters_that_are_not_finite_give_a_cost_that_is_not(layout, n_outputs, bad):
+    # fastmath lets the pointwise step turn a NaN z into a finite a, so the
+    # gradient can stay finite: the cost must not (the driver's test).
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(20, 3))
+    data = X if layout == "dense" else sparse.csr_matrix(X)
+    y = rng.integers(max(2, n_outputs), size=20)
+    W = rng.normal(size=(n_outputs, 3))
+    W[0] = bad
+    costs, _ = _kernels.sums(data, y, np.ones(20), W, np.zeros(n_outputs), n_outputs, 8)
+    assert not np.isfinite(costs).any()
+
+
 def test_concurrent_fits_in_threads_are_safe_and_equal(monkeypatch):
     # numba's workqueue layer aborts on two parallel launches at once: a
     # second thread runs the serial kernel, with the same results.
