@@ -204,6 +204,20 @@ class DataKind(ABC):
     :class:`sklearn_gd._dask.DaskData`) answers every question that depends on
     where the data live, so that the estimators and the problem builder
     never ask what kind of array they hold.
+
+    See Also
+    --------
+    sklearn_gd._kinds.data_kind : Picks the kind of an array.
+    sklearn_gd._loss.Evaluator : What :meth:`evaluator` builds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd._kinds import data_kind
+    >>> kind = data_kind(np.ones((2, 2)))
+    >>> classes, y_index = kind.encode_labels(np.array(["b", "a", "b"]))
+    >>> classes.tolist(), y_index.tolist()
+    (['a', 'b'], [1, 0, 1])
     """
 
     @abstractmethod
@@ -214,6 +228,17 @@ class DataKind(ABC):
         ``feature_names_in_``) on ``estimator``, as for any scikit-learn
         estimator.
 
+        Parameters
+        ----------
+        estimator : BaseEstimator
+            The estimator being fitted.
+        X : array-like of shape (n_samples, n_features)
+            Training data, as passed to ``fit``.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,) or None
+            Weights of the examples.
+
         Returns
         -------
         X, y, sample_weight : arrays
@@ -222,23 +247,96 @@ class DataKind(ABC):
 
     @abstractmethod
     def encode_labels(self, y):
-        """Return the sorted classes (NumPy) and each label's index."""
+        """Return the sorted classes (NumPy) and each label's index.
+
+        Parameters
+        ----------
+        y : array of shape (n_samples,)
+            Validated class labels.
+
+        Returns
+        -------
+        classes : ndarray of shape (n_classes,)
+            The sorted unique labels, NumPy.
+        y_index : array of shape (n_samples,)
+            Each label's index into ``classes``, where the data live.
+        """
 
     @abstractmethod
     def class_counts(self, y_index, sample_weight, n_classes):
-        """Return the sum of the weights of each class, a NumPy array."""
+        """Return the sum of the weights of each class, a NumPy array.
+
+        Parameters
+        ----------
+        y_index : array of shape (n_samples,)
+            Class indices (:meth:`encode_labels`).
+        sample_weight : array of shape (n_samples,)
+            Weights of the examples.
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        counts : ndarray of shape (n_classes,)
+            Weighted count of each class, float64.
+        """
 
     @abstractmethod
     def per_example(self, values, y_index):
-        """Return ``values[y_index]``: a per-class value for every example."""
+        """Return ``values[y_index]``: a per-class value for every example.
+
+        Parameters
+        ----------
+        values : ndarray of shape (n_classes,)
+            One value per class, NumPy.
+        y_index : array of shape (n_samples,)
+            Class indices.
+
+        Returns
+        -------
+        per_example : array of shape (n_samples,)
+            Where the data live.
+        """
 
     def finish(self, sample_weight):
-        """Return the final sample weights, computed once."""
+        """Return the final sample weights, computed once.
+
+        Parameters
+        ----------
+        sample_weight : array of shape (n_samples,)
+            Weights, possibly a lazy expression (Dask).
+
+        Returns
+        -------
+        sample_weight : array of shape (n_samples,)
+            The same weights, computed (in memory: as they are).
+        """
         return sample_weight
 
     @abstractmethod
     def evaluator(self, X, y_index, sample_weight, n_classes, fit_intercept, solver):
-        """Build the :class:`~sklearn_gd._loss.Evaluator` of Steps 1-3."""
+        """Build the :class:`~sklearn_gd._loss.Evaluator` of Steps 1-3.
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, n_features)
+            Validated training data.
+        y_index : array of shape (n_samples,)
+            Class indices.
+        sample_weight : array of shape (n_samples,)
+            Weights of the examples, class weights included.
+        n_classes : int
+            Number of classes.
+        fit_intercept : bool
+            Whether the parameters end with an intercept.
+        solver : {'vectorized', 'loop'}
+            Which evaluator, for data in memory.
+
+        Returns
+        -------
+        evaluator : Evaluator
+            Costs and gradients of a stack of candidates on these data.
+        """
 
     # Whether the data are computed only when asked (Dask): a predict method
     # then leaves their validation to map_rows, chunk by chunk.
@@ -251,7 +349,21 @@ class DataKind(ABC):
 
     @abstractmethod
     def splittable(self, X, y):
-        """Return X and y as a scikit-learn splitter reads them."""
+        """Return X and y as a scikit-learn splitter reads them.
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, n_features)
+            Validated data.
+        y : array of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        X, y : array-like
+            What ``cv.split(X, y)`` can read (NumPy, or the arrays as they
+            are where the splitter reads them).
+        """
 
     @abstractmethod
     def feature_moments(self, X):
@@ -259,6 +371,11 @@ class DataKind(ABC):
 
         One pass over X, asked for only by advice that depends on whether X
         is standardised (:func:`sklearn_gd._gradient_descent.report`).
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, n_features)
+            Validated training data.
 
         Returns
         -------
@@ -268,14 +385,49 @@ class DataKind(ABC):
 
     @abstractmethod
     def take(self, array, rows):
-        """Return the given rows of an array (a fold)."""
+        """Return the given rows of an array (a fold).
+
+        Parameters
+        ----------
+        array : array of shape (n_samples, ...)
+            Data, labels or weights.
+        rows : ndarray of int
+            The rows to take.
+
+        Returns
+        -------
+        taken : array of shape (len(rows), ...)
+            Where the data live.
+        """
 
     @abstractmethod
     def to_numpy(self, array):
-        """Return the array as a NumPy array."""
+        """Return the array as a NumPy array.
+
+        Parameters
+        ----------
+        array : array
+            An array of this kind.
+
+        Returns
+        -------
+        array : ndarray
+            Its values, in this process.
+        """
 
     def fitted(self, array):
-        """Put a fitted NumPy array where the data live (NumPy: it is there)."""
+        """Put a fitted NumPy array where the data live (NumPy: it is there).
+
+        Parameters
+        ----------
+        array : ndarray
+            A fitted attribute (``coef_``, ``intercept_``).
+
+        Returns
+        -------
+        array : array
+            The same values, in the data's namespace and on their device.
+        """
         return array
 
     def map_rows(self, predict, X, n_columns, dtype):

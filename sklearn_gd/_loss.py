@@ -222,6 +222,11 @@ class Evaluator(ABC):
     dtype : numpy.dtype
         The dtype of the parameters and gradients: X's, float32 or float64.
 
+    See Also
+    --------
+    sklearn_gd._data.DataKind.evaluator : Builds the evaluator of a kind of data.
+    sklearn_gd._gradient_descent.descend_candidates : The driver that calls it.
+
     Notes
     -----
     For each candidate, with :math:`z_i = W x_i + b`, the cost and its
@@ -231,6 +236,16 @@ class Evaluator(ABC):
         J = \frac{1}{S} \sum_i s_i L_i, \qquad
         dW = \frac{1}{S} \sum_i s_i (a_i - y_i) x_i^T, \qquad
         db = \frac{1}{S} \sum_i s_i (a_i - y_i).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd._kinds import data_kind
+    >>> X, y = np.array([[1.0, 2.0], [-1.0, 0.5]]), np.array([1, 0])
+    >>> evaluator = data_kind(X).evaluator(X, y, np.ones(2), 2, True, "loop")
+    >>> costs, grads = evaluator(np.zeros((1, 1, 3)))
+    >>> costs.round(6), grads
+    (array([0.693147]), array([[[-0.5  , -0.375,  0.   ]]]))
     """
 
     n_features: int
