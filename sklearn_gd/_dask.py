@@ -11,8 +11,11 @@ changes.
 
 Dask is an optional dependency (``pip install "dask[array]" distributed``):
 this module imports it only when it is handed a Dask array, which means it is
-installed. :class:`DaskData` is the kind of data (see ``sklearn_gd/_data.py``);
-:class:`DaskLogisticLoss` the evaluator of Steps 1-3.
+installed. :class:`DaskData` is the kind of data (the contract is
+:class:`sklearn_gd._data.DataKind`; :func:`sklearn_gd._kinds.data_kind`
+picks it); :class:`DaskLogisticLoss` the evaluator of Steps 1-3, which also
+evaluates every fold of a search at once, weighing the rows a fold leaves
+out by zero.
 """
 
 import sys

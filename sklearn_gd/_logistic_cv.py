@@ -1,4 +1,12 @@
-"""Cross-validation over the learning rate, every candidate in one pass over X."""
+"""Cross-validation over the learning rate and C, every candidate in one pass over X.
+
+:class:`GDLogisticClassifierCV` chooses ``alpha`` (fixed learning rates,
+``'auto'``, ``'adaptive'``) and ``C`` on the same folds as ``GridSearchCV``:
+on NumPy and CSR data fold by fold, each fold's candidates stacked into one
+descent; on a Dask array every fold's candidates in one stacked problem
+(``DataKind.stacks_folds``). The kind of data decides which; this module asks
+it through :func:`sklearn_gd._kinds.data_kind` and imports no kind itself.
+"""
 
 from functools import partial
 from numbers import Integral, Real

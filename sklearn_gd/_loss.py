@@ -8,7 +8,12 @@ n_features + fit_intercept)``: row ``k`` holds the weights ``w`` of output
 ``k`` followed, when an intercept is fitted, by its ``b``
 (:func:`split_params`); evaluators take stacks of candidates. Binary problems
 have one output (sigmoid), problems with ``K > 2`` classes have ``K`` outputs
-(softmax). The elastic-net penalty is one object, :class:`ElasticNet`.
+(softmax). The elastic-net penalty of a stack is one object,
+:class:`ElasticNet`, over the functions of one candidate in
+:mod:`sklearn_gd._penalty`. :class:`LogisticLoss` serves NumPy and CSR data
+with the compiled kernels (:mod:`sklearn_gd._kernels`) and hands the driver
+its compiled engine (:meth:`Evaluator.engine`); :class:`NamespaceLogisticLoss`
+serves Array API arrays; the curvature bounds are at the end.
 
 This module knows about arrays only; it imports nothing from scikit-learn.
 """
