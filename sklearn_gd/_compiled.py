@@ -177,7 +177,9 @@ def prepare(
     block_rows : int or None, default=None
         Rows per block; None: about 32 KiB of X.
     n_threads : int or None, default=None
-        Parts of the rows; None: :func:`sklearn_gd._kernels.threads_for`.
+        Parts of the rows; None: :func:`sklearn_gd._kernels.threads_for`, and
+        one part for an X of fewer values than
+        :data:`sklearn_gd._kernels.THREADED_FROM_VALUES`.
     n_candidates : int, default=1
         The most candidates one evaluation serves (:func:`for_stack` lays
         out the scratch for more).
@@ -302,7 +304,9 @@ def for_stack(data, n_candidates):
     """
     dtype = _dtype_of(data)
     return data._replace(
-        **_scratch(dtype, data.n_parts, n_candidates, data.n_outputs, data.n_features)
+        # The threads' flag too: _Threads sets it for its own run only.
+        parallel=np.zeros(1, dtype=np.bool_),
+        **_scratch(dtype, data.n_parts, n_candidates, data.n_outputs, data.n_features),
     )
 
 
@@ -721,4 +725,7 @@ _run_chunk = njit(cache=True, error_model="numpy", _nrt=False)(
 @njit(cache=True, error_model="numpy")
 def _evaluate_all(data, points, costs, grads):
     """Evaluate every candidate of ``points`` by the kernels, compiled."""
+    if len(points) > data.sums.shape[1]:
+        # The kernels do not check their indices: they would write past it.
+        raise ValueError("More candidates than the data's scratch serves: for_stack")
     _gradient_descent.evaluate(data, np.arange(len(points)), points, costs, grads)

@@ -112,9 +112,9 @@ def _surely_valid(X, y, dtype):
     """Whether scikit-learn's ``check_X_y`` would return X and y unchanged.
 
     True for what it surely passes as it is: a 2-D NumPy array of a dtype it
-    keeps, with rows and columns, and finite; a 1-D NumPy vector of numbers
-    as long, finite. Anything else goes to the check, which converts it or
-    says what is wrong.
+    keeps, with rows and columns, and finite; a 1-D C-contiguous NumPy vector
+    of numbers as long, finite (a strided y is copied by the check). Anything
+    else goes to the check, which converts it or says what is wrong.
     """
     dtypes = dtype if isinstance(dtype, list) else [dtype]
     if not (
@@ -124,6 +124,7 @@ def _surely_valid(X, y, dtype):
         and X.dtype in dtypes
         and type(y) is np.ndarray
         and y.ndim == 1
+        and y.flags.c_contiguous
         and len(y) == len(X)
         and y.dtype.kind in "biuf"
     ):

@@ -279,7 +279,7 @@ def descend_candidates(
 
     The rule (:func:`run_iterations` and its phases) is written once and
     runs in one of two engines: as Python, calling ``loss_gradient``; or,
-    when ``kernel`` is given, compiled by numba with the kernels inside, in
+    when ``engine`` is given, compiled by numba with the kernels inside, in
     chunks of iterations of about 20 ms (so that Ctrl-C, progress lines and
     callbacks are served between them). Both give the same run.
 
@@ -289,7 +289,7 @@ def descend_candidates(
         ``loss_gradient(stack, which) -> (costs, grads)``: for the candidates
         ``which`` (an index array) with parameters ``stack``, the data terms
         of their objectives J, shape ``(len(which),)``, and their gradients,
-        shaped like ``stack``. Not called when ``kernel`` is given.
+        shaped like ``stack``. Not called when ``engine`` is given.
     params : ndarray of shape (n_candidates, ...)
         Starting points. They are not modified.
     alphas : array-like of shape (n_candidates,)

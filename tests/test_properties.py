@@ -260,6 +260,7 @@ def test_the_fast_input_check_says_yes_only_where_scikit_learn_keeps_the_arrays(
     assert_array_equal(y_checked, y)
 
 
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
 def test_the_fast_input_check_takes_plain_arrays_and_nothing_else():
     from sklearn_gd._data import _surely_valid
 
@@ -272,5 +273,10 @@ def test_the_fast_input_check_takes_plain_arrays_and_nothing_else():
     assert not _surely_valid(X, y.reshape(-1, 1), both)  # a column
     assert not _surely_valid(X, y[:2], both)  # lengths differ
     assert not _surely_valid(X[:0], y[:0], both)  # no rows
+    # Subclasses, which scikit-learn converts, and a strided y, which it copies.
+    assert not _surely_valid(np.asmatrix(X), y, both)
+    assert not _surely_valid(np.ma.masked_array(X), y, both)
+    assert not _surely_valid(X, np.ma.masked_array(y), both)
+    assert not _surely_valid(X, np.array([0, 9, 1, 9, 0, 9])[::2], both)
     X[1, 1] = np.nan
     assert not _surely_valid(X, y, both)
