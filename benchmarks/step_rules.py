@@ -59,9 +59,17 @@ def objective(X, y, C, l1_ratio):
     """Return J of the package at the parameters of a scikit-learn model."""
     kind = data_kind(X)
     problem = build_problem(
-        kind, X, y, np.ones(len(y)), alphas=["auto"], Cs=[C], l1_ratio=l1_ratio,
-        fit_intercept=True, class_weight=None, solver="vectorized",
-    )  # fmt: skip
+        kind,
+        X,
+        *kind.encode_labels(y),
+        np.ones(len(y)),
+        alphas=["auto"],
+        Cs=[C],
+        l1_ratio=l1_ratio,
+        fit_intercept=True,
+        class_weight=None,
+        solver="vectorized",
+    )
 
     def J(model):
         stack = np.column_stack([model.coef_, model.intercept_])[None]
@@ -132,9 +140,17 @@ def bb_row(X, y, C, l1_ratio, J_star, max_iter):
         return None  # a prototype for smooth problems only
     kind = data_kind(X)
     problem = build_problem(
-        kind, X, y, np.ones(len(y)), alphas=["auto"], Cs=[C], l1_ratio=0.0,
-        fit_intercept=True, class_weight=None, solver="vectorized",
-    )  # fmt: skip
+        kind,
+        X,
+        *kind.encode_labels(y),
+        np.ones(len(y)),
+        alphas=["auto"],
+        Cs=[C],
+        l1_ratio=0.0,
+        fit_intercept=True,
+        class_weight=None,
+        solver="vectorized",
+    )
 
     def run(n_iter):
         x = problem.start.copy()

@@ -63,16 +63,11 @@ class DaskData(DataKind):
         Raises
         ------
         ValueError
-            For the loop solver, for X that is not 2-D numeric, for lengths that
-            differ, for NaN or infinite values, and for negative weights.
+            For X that is not 2-D numeric, for lengths that differ, for NaN
+            or infinite values, and for negative weights.
         """
         import dask
 
-        if estimator.solver != "vectorized":
-            raise ValueError(
-                "solver='loop' runs Python loops over a NumPy array and cannot "
-                "fit a Dask array: use solver='vectorized', or compute X first."
-            )
         X, y, sample_weight = _aligned(X, y, sample_weight)
         # The kernels read rows: make each chunk C-contiguous (and aligned,
         # for the Gram matrices' BLAS products), once.
@@ -163,70 +158,39 @@ class DaskData(DataKind):
         y = binary_target(y_index, n_classes, X.dtype)
         return DaskLogisticLoss(X, y, weights, fit_intercept, n_classes)
 
-    def score_folds(self, search, X, y, sample_weight, tests, models, factors):
-        """Score every fold's candidates on its test rows, where the rows live.
-
-        Accuracy (the default, weighted as the NumPy search weighs it) and
-        ``'neg_log_loss'`` are sums over the examples: each chunk adds up
-        its test rows' terms for every candidate, in one graph, and only the
-        sums travel. Any other scorer gets each candidate's test rows as a
-        lazy Dask array: its predictions (one per example) come to this
-        process.
+    def sum_rows(self, function, *arrays):
+        """Add up a function of rows over the chunks, where the chunks live.
 
         Parameters
         ----------
-        search : GDLogisticClassifierCV
-            The search (its ``scoring``).
-        X, y, sample_weight : dask.array.Array
-            All the data, validated and persisted.
-        tests : list of ndarray of int
-            The test rows of each fold.
-        models : list of list of GDLogisticClassifier or None
-            Each fold's fitted candidates; None where one diverged.
-        factors : ndarray of shape (n_folds, n_classes)
-            Each training fold's class weights.
+        function : callable
+            ``function(*row_chunks) -> tuple of ndarray``: sums over the
+            rows it is given, which add up over chunks.
+        *arrays : dask.array.Array or ndarray
+            Arrays of one row per example: Dask arrays chunked as the first
+            one's rows, each with one chunk across its other dimension, or
+            NumPy arrays (of few values per row), which are split as them.
 
         Returns
         -------
-        scores : ndarray of shape (n_folds, n_grid)
-            NaN where a candidate diverged.
+        sums : tuple of ndarray
+            The sums over all the rows; only they travel.
         """
         import dask
         import dask.array as da
-        from sklearn.metrics import check_scoring
 
-        summed = search.scoring is None or isinstance(search.scoring, str)
-        if not (summed and search.scoring in _SUMMED_SCORES):
-            scorer = check_scoring(search, search.scoring)
-            labels = self.to_numpy(y)
-            return np.array(
-                [
-                    [
-                        np.nan if m is None else float(scorer(m, X[t], labels[t]))
-                        for m in fold_models
-                    ]
-                    for t, fold_models in zip(tests, models, strict=True)
-                ]
-            )
-        in_test = da.from_array(
-            _row_counts(X.shape[0], tests), chunks=(X.chunks[0], len(tests))
-        )
-        delayed = dask.delayed
-        # Sent once, not copied into every task.
-        models_d = delayed(models, traverse=False)
-        factors_d = delayed(factors)
-        parts = [
-            delayed(_chunk_scores)(
-                X_c, y_c, s_c, t_c, models_d, factors_d, search.scoring
-            )
-            for X_c, y_c, s_c, t_c in zip(
-                *(a.to_delayed().ravel() for a in (X, y, sample_weight, in_test)),
-                strict=True,
-            )
+        rows = arrays[0].chunks[0]
+        arrays = [
+            a if is_dask_array(a) else da.from_array(a, chunks=(rows, *a.shape[1:]))
+            for a in arrays
         ]
-        sums, totals = _compute(delayed(_add_pairs)(parts))
-        diverged = np.array([[m is None for m in fold] for fold in models])
-        return np.where(diverged, np.nan, sums / np.where(diverged, 1.0, totals))
+        delayed = dask.delayed
+        apply = delayed(function)
+        parts = [
+            apply(*chunks)
+            for chunks in zip(*(a.to_delayed().ravel() for a in arrays), strict=True)
+        ]
+        return _compute(delayed(_add_parts)(parts))
 
     def splittable(self, X, y):
         """Return a stand-in for X and the labels, which a splitter reads.
@@ -425,58 +389,6 @@ def _fold_weights(in_train, sample_weight, y_index, factors):
     return weights * in_train.astype(dtype)
 
 
-def _accuracy_sum(model, X, y, weights):
-    """Sum of the weights of the examples the model classifies right."""
-    from sklearn.metrics import accuracy_score
-
-    return accuracy_score(y, model.predict(X), normalize=False, sample_weight=weights)
-
-
-def _neg_log_loss_sum(model, X, y, weights):
-    """Minus the summed log-loss, computed as the ``'neg_log_loss'`` scorer does."""
-    from sklearn.metrics import log_loss
-
-    proba = model.predict_proba(X)
-    if proba.shape[1] == 2:  # the scorer passes the positive class's column
-        proba = proba[:, 1]
-    return -log_loss(
-        y, proba, normalize=False, sample_weight=weights, labels=model.classes_
-    )
-
-
-# The scorings that are sums over the examples, computed chunk by chunk.
-_SUMMED_SCORES = {
-    None: _accuracy_sum,
-    "accuracy": _accuracy_sum,
-    "neg_log_loss": _neg_log_loss_sum,
-}
-
-
-def _chunk_scores(X, y, sample_weight, in_test, models, factors, scoring):
-    """Every candidate's score sum and weight sum over a chunk's test rows."""
-    sums = np.zeros((len(models), len(models[0])))
-    totals = np.zeros_like(sums)
-    for fold, fold_models in enumerate(models):
-        rows = np.flatnonzero(in_test[:, fold])
-        fitted = [model for model in fold_models if model is not None]
-        if not (len(rows) and fitted):
-            continue
-        X_test, y_test = X[rows], y[rows]
-        weights = in_test[rows, fold].astype(float)  # a repeated row counts twice
-        if scoring is None:  # weighed as the training fold weighed the classes
-            classes = fitted[0].classes_
-            # X's dtype, then float64, as the NumPy search's example_weights.
-            factor = factors[fold].astype(sample_weight.dtype).astype(float)
-            weights = weights * (
-                sample_weight[rows] * factor[np.searchsorted(classes, y_test)]
-            )
-        totals[fold] = weights.sum()  # a diverged candidate's is unused
-        for c, model in enumerate(fold_models):
-            if model is not None:
-                sums[fold, c] = _SUMMED_SCORES[scoring](model, X_test, y_test, weights)
-    return sums, totals
-
-
 def _index_in(labels, classes):
     """Index of each label in the sorted ``classes``."""
     return np.searchsorted(classes, labels)
@@ -545,7 +457,19 @@ class DaskLogisticLoss(_loss.Evaluator):
                 strict=True,
             )
         )
-        self._delayed = dask.delayed
+        self._delayed = delayed = dask.delayed
+        # Each chunk's kernel data (targets as intp, each fold's weights as
+        # float64), laid out once per fit where the chunk lives: an
+        # evaluation then sends the parameters alone.
+        n_threads = _kernel_threads(len(self._chunks))
+        self._kernels = dask.persist(
+            *(
+                delayed(_chunk_kernels)(
+                    X_c, y_c, s_c, fit_intercept, self.n_outputs, n_threads
+                )
+                for X_c, y_c, s_c in self._chunks
+            )
+        )
 
     def __call__(self, stack, folds=None):
         """Add up the chunks' accumulators; see :class:`sklearn_gd._loss.Evaluator`.
@@ -568,21 +492,10 @@ class DaskLogisticLoss(_loss.Evaluator):
         delayed = self._delayed
         folds = np.zeros(len(stack), dtype=int) if folds is None else folds
         params = delayed(stack)
-        n_threads = _kernel_threads(len(self._chunks))
         parts = [
-            delayed(_chunk_sums)(
-                X_c,
-                y_c,
-                s_c,
-                params,
-                folds,
-                self.fit_intercept,
-                self.n_classes,
-                n_threads,
-            )
-            for X_c, y_c, s_c in self._chunks
+            delayed(_chunk_sums)(kernels, params, folds) for kernels in self._kernels
         ]
-        costs, grads = _compute(delayed(_add_pairs)(parts))
+        costs, grads = _compute(delayed(_add_parts)(parts))
         weight_sums = self.weight_sums[folds]
         return costs / weight_sums, grads / weight_sums[:, None, None]
 
@@ -643,26 +556,48 @@ def _kernel_threads(n_tasks):
     return 1
 
 
-def _chunk_sums(
-    X, y, sample_weight, params, folds, fit_intercept, n_classes, n_threads
-):
+def _chunk_kernels(X, y, sample_weight, fit_intercept, n_outputs, n_threads):
+    """Lay out one chunk's data for the compiled kernels, once per fit.
+
+    Returns one :func:`sklearn_gd._compiled.prepare` per fold (column of
+    ``sample_weight``), each with a weight sum of 1, so that the kernels
+    return the algorithm's accumulators: the sums before averaging.
+    """
+    from sklearn_gd import _compiled
+
+    X = np.ascontiguousarray(X)
+    y = np.asarray(y).astype(np.intp)
+    return [
+        _compiled.prepare(
+            X,
+            y,
+            np.ascontiguousarray(weights, dtype=np.float64),
+            1.0,
+            n_outputs,
+            fit_intercept,
+            n_threads=n_threads,
+        )
+        for weights in sample_weight.T
+    ]
+
+
+def _chunk_sums(kernels, params, folds):
     """Compute the algorithm's accumulators over one chunk of rows.
 
-    Each candidate's sums take the weights of its fold (column
-    ``folds[c]`` of ``sample_weight``).
+    Each candidate's sums take the weights of its fold (``kernels[folds[c]]``).
     """
+    from sklearn_gd import _compiled
+
     costs = np.empty(len(params))
     grads = np.empty_like(params)
     for fold in np.unique(folds):
-        which = folds == fold
-        loss = _loss.LogisticLoss(
-            X, y, sample_weight[:, fold], fit_intercept, n_classes, n_threads=n_threads
+        running = folds == fold
+        costs[running], grads[running] = _compiled.evaluate_stack(
+            kernels[fold], params[running]
         )
-        costs[which], grads[which] = loss.sums(params[which])
     return costs, grads
 
 
-def _add_pairs(parts):
-    """Add up the chunks' ``(cost_sum, grad_sum)`` pairs."""
-    costs, grads = zip(*parts, strict=True)
-    return sum(costs), sum(grads)
+def _add_parts(parts):
+    """Add up the chunks' tuples of sums, entry by entry."""
+    return tuple(sum(entries) for entries in zip(*parts, strict=True))

@@ -5,9 +5,10 @@ NumPy arrays and SciPy CSR matrices (:class:`InMemoryData`), arrays of another
 Array API namespace such as PyTorch (:class:`NamespaceData`), and Dask arrays
 (:class:`sklearn_gd._dask.DaskData`). Each validates the data, encodes the
 labels, counts the classes, builds the evaluator of Steps 1-3, takes rows
-(the folds of a cross-validation), puts fitted arrays where the data live, and
-maps a prediction over the rows. :func:`sklearn_gd._kinds.data_kind` picks
-the object; nothing else in the package asks what kind of array it holds.
+(the folds of a cross-validation), puts fitted arrays where the data live,
+and maps a prediction, or sums a function, over the rows.
+:func:`sklearn_gd._kinds.data_kind` picks the object; nothing else in the
+package asks what kind of array it holds.
 """
 
 import sys
@@ -431,6 +432,24 @@ class DataKind(ABC):
         """
         return array
 
+    def sum_rows(self, function, *arrays):
+        """Add up a function of rows over all the rows (in memory: one call).
+
+        Parameters
+        ----------
+        function : callable
+            ``function(*rows) -> tuple of ndarray``: sums over the rows it is
+            given, which add up over parts of the rows.
+        *arrays : array of shape (n_samples, ...)
+            Arrays of one row per example.
+
+        Returns
+        -------
+        sums : tuple of ndarray
+            ``function(*arrays)``.
+        """
+        return function(*arrays)
+
     def map_rows(self, predict, X, n_columns, dtype):
         """Apply a prediction to X (in memory: to all its rows at once).
 
@@ -620,19 +639,8 @@ class NamespaceData(InMemoryData):
             The labels, in their namespace.
         sample_weight : ndarray of shape (n_samples,)
             NumPy weights of X's dtype.
-
-        Raises
-        ------
-        ValueError
-            For the loop solver, which runs on NumPy arrays only.
         """
         xp = self.xp
-        if estimator.solver == "loop":
-            raise ValueError(
-                "solver='loop' runs Python loops over NumPy arrays; X is an array "
-                f"of {xp.__name__}. Use solver='vectorized', which fits arrays of "
-                "any Array API namespace where they are, or convert X to NumPy."
-            )
         X, y = validate_data(
             estimator, X, y, accept_sparse="csr", dtype=[xp.float64, xp.float32]
         )

@@ -260,7 +260,7 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             raise
 
     def _fit(self, X, y, sample_weight):
-        """Validate, encode labels, build, descend, report, store.
+        """Validate, encode the labels, then fit from the validated data.
 
         Parameters
         ----------
@@ -276,62 +276,31 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self : GDLogisticClassifier
             The fitted estimator.
         """
-        user_weights = sample_weight
-        kind = data_kind(X)
+        metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
+        kind = data_kind(X, self.solver)
         X, y, sample_weight = kind.validate(self, X, y, sample_weight)
-        problem = build_problem(
-            kind,
-            X,
-            y,
-            sample_weight,
-            alphas=[self.alpha],
-            Cs=[self.C],
-            l1_ratio=self.l1_ratio,
-            fit_intercept=self.fit_intercept,
-            class_weight=self.class_weight,
-            solver=self.solver,
-            previous=self._previous_fit(),
-        )
+        classes, y_index = kind.encode_labels(y)
         # scikit-learn's callbacks: the fit is a task, each iteration a subtask
         # (reported only when callbacks are set: it costs per iteration).
         context = self._init_callback_context(max_subtasks=self.max_iter + 1)
-        metadata = {} if user_weights is None else {"sample_weight": user_weights}
         hook_args = {"estimator": self, "X": X, "y": y, "metadata": metadata}
-        context.call_on_fit_task_begin(**hook_args)
-        callbacks = None
-        if hasattr(self, "_skl_callbacks"):
+
+        def iteration_callbacks(problem):
+            context.call_on_fit_task_begin(**hook_args)
+            if not hasattr(self, "_skl_callbacks"):
+                return None
             model_at = partial(
                 _fitted_attributes,
                 classes=problem.classes,
                 fit_intercept=self.fit_intercept,
             )
-            callbacks = IterationCallbacks(
+            return IterationCallbacks(
                 context, self, X, y, metadata, problem.start[0], model_at
             )
-        run = problem.descend(
-            max_iter=self.max_iter,
-            tol=self.tol,
-            momentum=self.momentum,
-            nesterov=self.nesterovs_momentum,
-            verbose=self.verbose,
-            callback=None if callbacks is None else _first_candidate(callbacks),
+
+        fit_validated(
+            self, kind, X, classes, y_index, sample_weight, iteration_callbacks
         )
-        if callbacks is not None:
-            callbacks.close()
-        alpha = _step_used(run, 0)
-        label = alpha_label("adaptive" if problem.adaptive[0] else alpha)
-        report(
-            [run],
-            [label],
-            max_iter=self.max_iter,
-            tol=self.tol,
-            auto=isinstance(self.alpha, str) and self.alpha == "auto",
-            Cs=[self.C],
-            feature_moments=partial(kind.feature_moments, X),
-            stacklevel=5,  # the caller of fit
-            hint=self._slow_intercept_hint(problem),
-        )
-        self._set_fitted(kind, problem.classes, run, alpha)
         context.call_on_fit_task_end(**hook_args, reconstruction_attributes={})
         return self
 
@@ -483,6 +452,93 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         }.get(method, (n_classes, None))
         predict = partial(_predict, self, method=method)
         return data_kind(X).map_rows(predict, X, n_columns, dtype or self.coef_.dtype)
+
+
+def fit_validated(
+    model,
+    kind,
+    X,
+    classes,
+    y_index,
+    sample_weight,
+    iteration_callbacks=None,
+    *,
+    stacklevel=6,
+):
+    """Fit a classifier from validated data: build, descend, report, store.
+
+    The one fit of both estimators: :meth:`GDLogisticClassifier.fit` calls
+    it after validating the data and encoding the labels, and
+    :class:`~sklearn_gd.GDLogisticClassifierCV` refits its best candidate
+    with it from the data and labels it validated and encoded once.
+
+    Parameters
+    ----------
+    model : GDLogisticClassifier
+        The classifier to fit (its parameters), with ``n_features_in_``
+        recorded.
+    kind : InMemoryData, NamespaceData or DaskData
+        The kind of the data.
+    X : array of shape (n_samples, n_features)
+        Validated training data.
+    classes : ndarray of shape (n_classes,)
+        The sorted class labels.
+    y_index : array of shape (n_samples,)
+        Each example's index into ``classes``.
+    sample_weight : array of shape (n_samples,)
+        Validated weights of the examples.
+    iteration_callbacks : callable, default=None
+        ``iteration_callbacks(problem) -> IterationCallbacks or None``,
+        called once the problem is built; None: no callbacks.
+    stacklevel : int, default=6
+        Where the fit's warnings point, counted from this function's
+        caller's caller: the default is the caller of
+        :meth:`GDLogisticClassifier.fit`.
+
+    Returns
+    -------
+    model : GDLogisticClassifier
+        The fitted classifier.
+    """
+    problem = build_problem(
+        kind,
+        X,
+        classes,
+        y_index,
+        sample_weight,
+        alphas=[model.alpha],
+        Cs=[model.C],
+        l1_ratio=model.l1_ratio,
+        fit_intercept=model.fit_intercept,
+        class_weight=model.class_weight,
+        solver=model.solver,
+        previous=model._previous_fit(),
+    )
+    callbacks = None if iteration_callbacks is None else iteration_callbacks(problem)
+    run = problem.descend(
+        max_iter=model.max_iter,
+        tol=model.tol,
+        momentum=model.momentum,
+        nesterov=model.nesterovs_momentum,
+        verbose=model.verbose,
+        callback=None if callbacks is None else _first_candidate(callbacks),
+    )
+    if callbacks is not None:
+        callbacks.close()
+    alpha = _step_used(run, 0)
+    label = alpha_label("adaptive" if problem.adaptive[0] else alpha)
+    report(
+        [run],
+        [label],
+        max_iter=model.max_iter,
+        tol=model.tol,
+        auto=isinstance(model.alpha, str) and model.alpha == "auto",
+        Cs=[model.C],
+        feature_moments=partial(kind.feature_moments, X),
+        stacklevel=stacklevel,
+        hint=model._slow_intercept_hint(problem),
+    )
+    return model._set_fitted(kind, problem.classes, run, alpha)
 
 
 def _first_candidate(callback):

@@ -13,18 +13,32 @@ from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.metrics import check_scoring, get_scorer_names, log_loss
 from sklearn.model_selection import check_cv
-from sklearn.utils._array_api import get_namespace
+from sklearn.utils._array_api import get_namespace, get_namespace_and_device
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sklearn_gd import _loss
+from sklearn_gd._data import to_numpy
 from sklearn_gd._gradient_descent import CandidateRun, failed, report
 from sklearn_gd._kinds import data_kind
-from sklearn_gd._logistic import GDLogisticClassifier, alpha_label, fitted_candidate
-from sklearn_gd._problem import build_folds_problem, build_problem, example_weights
+from sklearn_gd._logistic import (
+    GDLogisticClassifier,
+    alpha_label,
+    fit_validated,
+    fitted_candidate,
+)
+from sklearn_gd._loss import split_params
+from sklearn_gd._problem import (
+    build_folds_problem,
+    build_problem,
+    example_weights,
+    fold_labels,
+)
 
 
 class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
@@ -271,12 +285,19 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
             raise
 
     def _fit(self, X, y, sample_weight):
-        """Validate, split, search, choose and refit; see :meth:`fit`."""
-        kind = data_kind(X)
+        """Validate, split, search, choose and refit; see :meth:`fit`.
+
+        The data are validated and the labels encoded once; every fold, the
+        scores and the refit start from them. The kind of data decides one
+        thing alone: whether the folds' candidates descend fold by fold on
+        the rows taken out of X, or all at once in one stacked problem
+        (``DataKind.stacks_folds``, a Dask array).
+        """
+        kind = data_kind(X, self.solver)
         X, y, sample_weight = kind.validate(self, X, y, sample_weight)
-        X_split, y_split = kind.splittable(X, y)
-        classes, _ = kind.encode_labels(y)
-        alphas = self._alpha_grid(kind, X, y, sample_weight)
+        classes, y_index = kind.encode_labels(y)
+        X_split, labels = kind.splittable(X, y)
+        alphas = self._alpha_grid(kind, X, classes, y_index, sample_weight)
         Cs = np.asarray(self.Cs, dtype=float).ravel()
         if not (Cs.size and np.all(Cs > 0)):
             raise ValueError(
@@ -284,15 +305,17 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
                 f"for no penalty); got {Cs}."
             )
         grid = [(alpha, C) for alpha in alphas for C in Cs]
-        splits = list(
-            check_cv(self.cv, y_split, classifier=True).split(X_split, y_split)
-        )
+        splits = list(check_cv(self.cv, labels, classifier=True).split(X_split, labels))
         if kind.stacks_folds:
-            folds = self._fit_stacked_folds(kind, X, y, sample_weight, splits, grid)
+            folds = self._descend_stacked_folds(
+                kind, X, classes, y_index, sample_weight, splits, grid
+            )
         else:
             folds = Parallel(n_jobs=self.n_jobs)(
-                delayed(self._fit_fold)(kind, X, y, sample_weight, train, test, grid)
-                for train, test in splits
+                delayed(self._descend_fold)(
+                    kind, X, classes, y_index, sample_weight, train, grid
+                )
+                for train, _ in splits
             )
         report(
             [fold.run for fold in folds],
@@ -304,17 +327,22 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
             feature_moments=partial(kind.feature_moments, X),
             stacklevel=5,  # the caller of fit
         )
-        self._store_search(folds, alphas, Cs)
+        scores = self._score(
+            kind, X, y, classes, labels, y_index, sample_weight, splits, folds, grid
+        )
+        self._store_search(folds, scores, alphas, Cs)
         self.classes_ = kind.fitted(classes)
         if self.refit:
-            self.best_estimator_ = GDLogisticClassifier(
-                **self._candidate_params(self.alpha_, self.C_)
-            ).fit(X, y, sample_weight=sample_weight)
+            model = GDLogisticClassifier(**self._candidate_params(self.alpha_, self.C_))
+            validate_data(model, X, skip_check_array=True)  # n_features_in_
+            self.best_estimator_ = fit_validated(
+                model, kind, X, classes, y_index, sample_weight, stacklevel=5
+            )
             for name in ("coef_", "intercept_", "cost_history_"):
                 setattr(self, name, getattr(self.best_estimator_, name))
         return self
 
-    def _store_search(self, folds, alphas, Cs):
+    def _store_search(self, folds, scores, alphas, Cs):
         """Arrange the folds' results by (fold, alpha, C) and choose the best.
 
         As GridSearchCV: the best mean score, ties to the first candidate in
@@ -329,7 +357,7 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
 
         self.alphas_ = alphas
         self.Cs_ = Cs
-        self.scores_ = arrange([fold.scores for fold in folds])
+        self.scores_ = arrange(scores)
         self.n_iter_ = arrange([run.n_iter for run in runs])
         self.cost_histories_ = arrange(
             _objects([run.history(c) for c in range(len(run.n_iter))] for run in runs)
@@ -354,27 +382,22 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         self.alpha_ = alpha if isinstance(alpha, str) else float(alpha)
 
     def _candidate_params(self, alpha, C):
-        """Return the parameters of the GDLogisticClassifier of one candidate."""
-        return dict(
-            solver=self.solver,
-            alpha=alpha,
-            momentum=self.momentum,
-            nesterovs_momentum=self.nesterovs_momentum,
-            C=C,
-            l1_ratio=self.l1_ratio,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            fit_intercept=self.fit_intercept,
-            class_weight=self.class_weight,
-            verbose=self.verbose,
-        )
+        """Return the GDLogisticClassifier parameters of one candidate.
 
-    def _problem(self, kind, X, y, sample_weight, grid):
+        Every parameter the classifier has and the search shares (all but
+        ``alpha``, ``C`` and ``warm_start``) is the search's.
+        """
+        own = self.get_params(deep=False)
+        shared = GDLogisticClassifier().get_params(deep=False).keys() & own.keys()
+        return {**{name: own[name] for name in shared}, "alpha": alpha, "C": C}
+
+    def _problem(self, kind, X, classes, y_index, sample_weight, grid):
         """Build the problem of every candidate of the grid on some data."""
         return build_problem(
             kind,
             X,
-            y,
+            classes,
+            y_index,
             sample_weight,
             alphas=[alpha for alpha, _ in grid],
             Cs=[C for _, C in grid],
@@ -384,7 +407,7 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
             solver=self.solver,
         )
 
-    def _alpha_grid(self, kind, X, y, sample_weight):
+    def _alpha_grid(self, kind, X, classes, y_index, sample_weight):
         """Return the learning rates (floats) and rules (str) to try."""
         if not isinstance(self.alphas, Integral):
             alphas = np.asarray(self.alphas, dtype=object).ravel()
@@ -403,7 +426,8 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
                     "floats."
                 )
             return alphas if rules.any() else alphas.astype(float)
-        step = self._problem(kind, X, y, sample_weight, [("auto", np.inf)]).alphas[0]
+        auto = [("auto", np.inf)]
+        step = self._problem(kind, X, classes, y_index, sample_weight, auto).alphas[0]
         factors = np.geomspace(0.1, 10.0, self.alphas) if self.alphas > 1 else [1.0]
         return step * np.asarray(factors)
 
@@ -417,66 +441,50 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
             verbose=self.verbose,
         )
 
-    def _fit_fold(self, kind, X, y, sample_weight, train, test, grid):
-        """Descend every candidate on one training fold, score it on the test fold.
+    def _descend_fold(self, kind, X, classes, y_index, sample_weight, train, grid):
+        """Descend every candidate on one training fold, on its rows.
 
         Parameters
         ----------
         kind : InMemoryData or NamespaceData
             The kind of the data.
-        X, y, sample_weight : arrays
+        X : array of shape (n_samples, n_features)
             All the data, validated.
-        train, test : ndarray of int
-            Indices of the fold's training and test examples.
+        classes : ndarray of shape (n_classes,)
+            The classes of all the data.
+        y_index : ndarray of shape (n_samples,)
+            Each example's index into ``classes``.
+        sample_weight : ndarray of shape (n_samples,)
+            Validated weights.
+        train : ndarray of int
+            The fold's training rows.
         grid : list of (float, float)
             The ``(alpha, C)`` of each candidate.
 
         Returns
         -------
         fold : FoldResult
-            The run of every candidate and its test score (NaN if it
-            diverged).
+            Every candidate's run and the classes the fold was fitted on.
         """
+        fold_classes, fold_index = fold_labels(classes, y_index[train])
         problem = self._problem(
             kind,
             kind.take(X, train),
-            kind.take(y, train),
+            fold_classes,
+            fold_index,
             sample_weight[train],
             grid,
         )
-        run = self._descend(problem)
-        X_test, y_test = kind.take(X, test), kind.take(y, test)
-        weights = None
-        if self.scoring is None and (
-            self.class_weight is not None or np.any(sample_weight != 1)
-        ):
-            weights = kind.fitted(
-                example_weights(
-                    problem,
-                    kind.to_numpy(y_test),
-                    sample_weight[test],
-                    self.class_weight,
-                )
-            )
-        scores = []
-        scorer = None if weights is not None else check_scoring(self, self.scoring)
-        unusable = failed(run)
-        for c, (alpha, C) in enumerate(grid):
-            if unusable[c]:
-                scores.append(np.nan)
-                continue
-            model = fitted_candidate(
-                self._candidate_params(alpha, C), kind, problem.classes, run, c, X
-            )
-            scores.append(
-                float(scorer(model, X_test, y_test))
-                if weights is None
-                else float(model.score(X_test, y_test, sample_weight=weights))
-            )
-        return FoldResult(run=run, scores=scores)
+        return FoldResult(
+            run=self._descend(problem),
+            classes=problem.classes,
+            class_weight=problem.class_weight,
+        )
 
-    def _fit_stacked_folds(self, kind, X, y, sample_weight, splits, grid):
-        """Descend every candidate of every fold at once, and score them.
+    def _descend_stacked_folds(
+        self, kind, X, classes, y_index, sample_weight, splits, grid
+    ):
+        """Descend every candidate of every fold at once.
 
         For data whose kind stacks the folds (a Dask array): one problem
         holds every fold's candidates, each fold weighing the rows it leaves
@@ -488,8 +496,8 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         ----------
         kind : DaskData
             The kind of the data.
-        X, y, sample_weight : arrays
-            All the data, validated.
+        X, classes, y_index, sample_weight
+            As for :meth:`_descend_fold`.
         splits : list of (ndarray, ndarray)
             The training and test rows of each fold.
         grid : list of (float, float)
@@ -498,12 +506,13 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         Returns
         -------
         folds : list of FoldResult
-            Each fold's run and scores, as :meth:`_fit_fold` gives them.
+            Each fold's run, as :meth:`_descend_fold` gives it.
         """
         problem = build_folds_problem(
             kind,
             X,
-            y,
+            classes,
+            y_index,
             sample_weight,
             [train for train, _ in splits],
             alphas=[alpha for alpha, _ in grid],
@@ -514,38 +523,139 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         )
         run = self._descend(problem)
         n_grid = len(grid)
-        runs = [
-            run.select(slice(f * n_grid, (f + 1) * n_grid)) for f in range(len(splits))
-        ]
-        models = [
-            [
-                None
-                if unusable[c]
-                else fitted_candidate(
-                    self._candidate_params(alpha, C),
-                    kind,
-                    problem.classes,
-                    fold_run,
-                    c,
-                    X,
-                )
-                for c, (alpha, C) in enumerate(grid)
-            ]
-            for fold_run, unusable in ((r, failed(r)) for r in runs)
-        ]
-        scores = kind.score_folds(
-            self,
-            X,
-            y,
-            sample_weight,
-            [test for _, test in splits],
-            models,
-            problem.class_weight,
-        )
         return [
-            FoldResult(run=fold_run, scores=[float(s) for s in fold_scores])
-            for fold_run, fold_scores in zip(runs, scores, strict=True)
+            FoldResult(
+                run=run.select(slice(f * n_grid, (f + 1) * n_grid)),
+                classes=classes,
+                class_weight=problem.class_weight[f],
+            )
+            for f in range(len(splits))
         ]
+
+    def _score(
+        self, kind, X, y, classes, labels, y_index, sample_weight, splits, folds, grid
+    ):
+        """Score every candidate of every fold on its test rows.
+
+        The same for every kind of data. Accuracy (the default, weighted as
+        the training fold weighed the classes) and ``'neg_log_loss'`` are
+        sums over the test rows of the candidates' parameters, computed by
+        :func:`_score_sums` where the rows live: fold by fold on the rows
+        taken out of X, or, where the kind stacks the folds, all folds in
+        one pass with the rows outside a fold's test rows weighing zero.
+        Another scorer gets each candidate as a fitted classifier and the
+        fold's test rows.
+
+        Parameters
+        ----------
+        kind : DataKind
+            The kind of the data.
+        X, y : arrays
+            All the data and labels, validated.
+        classes : ndarray of shape (n_classes,)
+            The classes of all the data.
+        labels : ndarray of shape (n_samples,)
+            The labels in this process (``DataKind.splittable``'s).
+        y_index : array of shape (n_samples,)
+            Each example's index into ``classes``.
+        sample_weight : array of shape (n_samples,)
+            Validated weights.
+        splits : list of (ndarray, ndarray)
+            The training and test rows of each fold.
+        folds : list of FoldResult
+            Each fold's run.
+        grid : list of (float, float)
+            The ``(alpha, C)`` of each candidate.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_folds, n_grid)
+            NaN where a candidate failed.
+        """
+        unusable = np.array([failed(fold.run) for fold in folds])
+        if not (self.scoring is None or self.scoring in ("accuracy", "neg_log_loss")):
+            scorer = check_scoring(self, self.scoring)
+            test_labels = labels if kind.lazy else y  # the scorers take NumPy
+            return np.array(
+                [
+                    [
+                        np.nan
+                        if unusable[f, c]
+                        else float(
+                            scorer(
+                                fitted_candidate(
+                                    self._candidate_params(alpha, C),
+                                    kind,
+                                    fold.classes,
+                                    fold.run,
+                                    c,
+                                    X,
+                                ),
+                                kind.take(X, test),
+                                kind.take(test_labels, test),
+                            )
+                        )
+                        for c, (alpha, C) in enumerate(grid)
+                    ]
+                    for f, (fold, (_, test)) in enumerate(
+                        zip(folds, splits, strict=True)
+                    )
+                ]
+            )
+        weights = kind.to_numpy(sample_weight)
+        test_weights = [
+            example_weights(
+                fold.classes,
+                fold.class_weight,
+                labels[test],
+                weights[test],
+                self.class_weight,
+            )
+            if self.scoring is None
+            else np.ones(len(test))
+            for fold, (_, test) in zip(folds, splits, strict=True)
+        ]
+        score = partial(
+            _score_sums, fit_intercept=self.fit_intercept, scoring=self.scoring
+        )
+        # For each fold, the index into the classes of each class it was fitted on.
+        fitted = [np.searchsorted(classes, fold.classes) for fold in folds]
+        if kind.stacks_folds:  # one pass: rows outside a fold's test rows weigh 0
+            rows = np.zeros((len(labels), len(folds)))
+            for f, ((_, test), w) in enumerate(zip(splits, test_weights, strict=True)):
+                np.add.at(rows[:, f], test, w)  # a repeated row counts twice
+            sums, totals = kind.sum_rows(
+                partial(
+                    score,
+                    params=[fold.run.params for fold in folds],
+                    usable=~unusable,
+                    fitted_classes=fitted,
+                ),
+                X,
+                y_index,
+                rows,
+            )
+        else:
+            parts = [
+                kind.sum_rows(
+                    partial(
+                        score,
+                        params=[folds[f].run.params],
+                        usable=~unusable[f : f + 1],
+                        fitted_classes=[fitted[f]],
+                    ),
+                    kind.take(X, test),
+                    y_index[test],
+                    w[:, None],
+                )
+                for f, ((_, test), w) in enumerate(
+                    zip(splits, test_weights, strict=True)
+                )
+            ]
+            sums = np.concatenate([part[0] for part in parts])
+            totals = np.concatenate([part[1] for part in parts])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(unusable, np.nan, sums / totals[:, None])
 
     def _fitted(self, X):
         """Validate X for a predict method and return the refitted model."""
@@ -664,19 +774,21 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
 
 
 class FoldResult(NamedTuple):
-    """What one fold of :class:`GDLogisticClassifierCV` gives back.
+    """What the descent on one training fold of :class:`GDLogisticClassifierCV` gives.
 
     Attributes
     ----------
     run : CandidateRun
         Every candidate's run on the training fold.
-    scores : list of float
-        Every candidate's test-fold score; NaN where it failed (see
-        :func:`sklearn_gd._gradient_descent.failed`).
+    classes : ndarray of shape (n_fold_classes,)
+        The classes the fold was fitted on (those its training rows hold).
+    class_weight : ndarray of shape (n_fold_classes,)
+        Their factors on the training fold.
     """
 
     run: CandidateRun
-    scores: list
+    classes: np.ndarray
+    class_weight: np.ndarray
 
 
 def _are_alphas(alphas):
@@ -695,3 +807,104 @@ def _objects(nested):
     out = np.empty(len(items), dtype=object)
     out[:] = items
     return out
+
+
+def _score_sums(
+    X, y_index, weights, *, params, usable, fitted_classes, fit_intercept, scoring
+):
+    """Sum the candidates' test scores over some rows, for every fold.
+
+    The scores are those of a classifier with each candidate's parameters:
+    its predictions (accuracy) or its probabilities (``'neg_log_loss'``, as
+    the scorer computes it), from one product of the rows with every
+    candidate's parameters. The sums add up over parts of the rows, so that
+    a kind of data can compute them chunk by chunk where the rows live.
+
+    Parameters
+    ----------
+    X : array of shape (n_rows, n_features)
+        Rows of the data (NumPy, CSR, a namespace's array, a Dask chunk).
+    y_index : ndarray of shape (n_rows,)
+        Each row's index into the classes of all the data.
+    weights : ndarray of shape (n_rows, n_folds)
+        Each row's test weight in each fold; zero outside its test rows.
+    params : list of ndarray of shape (n_grid, n_outputs, n_dof)
+        Each fold's candidates' parameters.
+    usable : ndarray of shape (n_folds, n_grid)
+        The candidates that did not fail (the others are not scored).
+    fitted_classes : list of ndarray of int
+        For each fold, the index into the classes of each class it was
+        fitted on (the columns of its candidates' outputs).
+    fit_intercept : bool
+        Whether the parameters end with an intercept.
+    scoring : {None, 'accuracy', 'neg_log_loss'}
+        The score.
+
+    Returns
+    -------
+    sums : ndarray of shape (n_folds, n_grid)
+        The weighted sums of each candidate's scores.
+    totals : ndarray of shape (n_folds,)
+        The sums of each fold's weights.
+    """
+    sums = np.zeros(usable.shape)
+    totals = np.zeros(len(usable))
+    y_index = np.asarray(y_index)
+    for f, fold_params in enumerate(params):
+        rows = np.flatnonzero(weights[:, f])
+        if not (len(rows) and usable[f].any()):
+            continue
+        w = np.asarray(weights[rows, f], dtype=float)
+        totals[f] = w.sum()
+        coef, intercept = split_params(fold_params[usable[f]], fit_intercept)
+        n_candidates, n_outputs, _ = coef.shape
+        Z = to_numpy(_decision(_rows(X, rows), coef, intercept))
+        Z = Z.reshape(len(rows), n_candidates, n_outputs)
+        y_f = y_index[rows]
+        if scoring == "neg_log_loss":
+            scores = [
+                _neg_log_loss_sum(Z[:, c], y_f, w, fitted_classes[f])
+                for c in range(n_candidates)
+            ]
+        else:
+            fitted = (Z[:, :, 0] > 0).astype(np.intp) if n_outputs == 1 else Z.argmax(2)
+            scores = w @ (fitted_classes[f][fitted] == y_f[:, None])
+        sums[f, usable[f]] = scores
+    return sums, totals
+
+
+def _rows(X, rows):
+    """Return the given rows of X (all of them as X itself)."""
+    if len(rows) == X.shape[0]:
+        return X
+    if isinstance(X, np.ndarray) or issparse(X):
+        return X[rows]
+    xp, _, device = get_namespace_and_device(X)
+    return xp.take(X, xp.asarray(rows, device=device), axis=0)
+
+
+def _decision(X, coef, intercept):
+    """``X @ W.T + b`` of every candidate at once, in X's namespace and dtype."""
+    W = coef.reshape(-1, coef.shape[-1])
+    b = 0.0 if intercept is None else intercept.reshape(-1)
+    if not (isinstance(X, np.ndarray) or issparse(X)):
+        xp, _, device = get_namespace_and_device(X)
+        W = xp.asarray(W, device=device)
+        b = b if intercept is None else xp.asarray(b, device=device)
+    return X @ W.T + b
+
+
+def _neg_log_loss_sum(z, y_index, weights, labels):
+    """Minus the summed log-loss of one candidate, as the scorer computes it.
+
+    ``z`` holds the candidate's decision values on the rows; the
+    probabilities are its ``predict_proba``'s, and the scorer passes the
+    positive class's column alone for two classes.
+    """
+    if z.shape[1] == 1:
+        proba = np.exp(_loss.log_sigmoid(np.stack([-z[:, 0], z[:, 0]], axis=1)))[:, 1]
+    else:
+        proba = np.exp(_loss.log_softmax(z))
+    return -log_loss(
+        y_index, proba, normalize=False, sample_weight=weights, labels=labels
+    )

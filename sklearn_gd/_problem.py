@@ -2,10 +2,11 @@
 
 One builder serves both estimators (scikit-learn's path functions, shared by
 ``LogisticRegression`` and ``LogisticRegressionCV``, are the model): it
-encodes the labels, folds the class weights into the sample weights, builds
-the evaluator of Steps 1-3 through the kind of data, makes the penalty, turns
-``alpha='auto'`` into a step, and stacks the starting points of every
-candidate (a candidate is an ``(alpha, C)`` pair: a single fit has one).
+takes the labels encoded once per fit, folds the class weights into the
+sample weights, builds the evaluator of Steps 1-3 through the kind of
+data, makes the penalty, turns ``alpha='auto'`` into a step, and stacks the
+starting points of every candidate (a candidate is an ``(alpha, C)`` pair:
+a single fit has one).
 """
 
 from dataclasses import dataclass
@@ -157,7 +158,8 @@ class FoldsProblem(Problem):
 def build_folds_problem(
     kind,
     X,
-    y,
+    classes,
+    y_index,
     sample_weight,
     trains,
     *,
@@ -177,8 +179,14 @@ def build_folds_problem(
     ----------
     kind : DaskData
         The kind of the data, one whose ``stacks_folds`` is true.
-    X, y, sample_weight : arrays
-        All the data, validated.
+    X : array of shape (n_samples, n_features)
+        All the training data, validated.
+    classes : ndarray of shape (n_classes,)
+        The sorted class labels (:meth:`DataKind.encode_labels`).
+    y_index : array of shape (n_samples,)
+        Each example's index into ``classes``.
+    sample_weight : array of shape (n_samples,)
+        Validated weights of the examples.
     trains : list of ndarray of int
         The training rows of each fold.
     alphas, Cs : list of float
@@ -197,7 +205,6 @@ def build_folds_problem(
     ValueError
         If a training fold lacks a class, or its weights sum to zero.
     """
-    classes, y_index = kind.encode_labels(y)
     labels = kind.to_numpy(y_index)  # one small integer per example, once
     weights = kind.to_numpy(sample_weight)
     factors = []
@@ -250,7 +257,8 @@ def build_folds_problem(
 def build_problem(
     kind,
     X,
-    y,
+    classes,
+    y_index,
     sample_weight,
     *,
     alphas,
@@ -269,8 +277,11 @@ def build_problem(
         The kind of the data (:func:`sklearn_gd._kinds.data_kind`).
     X : array of shape (n_samples, n_features)
         Validated training data.
-    y : array of shape (n_samples,)
-        Class labels.
+    classes : ndarray of shape (n_classes,)
+        The sorted class labels, encoded once per fit
+        (:meth:`DataKind.encode_labels`; a fold's with :func:`fold_labels`).
+    y_index : array of shape (n_samples,)
+        Each example's index into ``classes``.
     sample_weight : array of shape (n_samples,)
         Validated weights of the examples.
     alphas : list of (float, 'auto' or 'adaptive')
@@ -300,7 +311,6 @@ def build_problem(
         If the weights sum to zero, if ``'auto'`` cannot bound the curvature,
         or if ``previous`` does not fit the data.
     """
-    classes, y_index = kind.encode_labels(y)
     sample_weight, factors = _weigh(kind, y_index, classes, sample_weight, class_weight)
     evaluator = kind.evaluator(
         X, y_index, sample_weight, len(classes), fit_intercept, solver
@@ -329,6 +339,51 @@ def build_problem(
         class_weight=factors,
         adaptive=np.array([isinstance(a, str) and a == "adaptive" for a in alphas]),
     )
+
+
+def fold_labels(classes, y_index):
+    """Return the classes a training fold holds and its examples' indices into them.
+
+    A fold is fitted on the classes it holds, as ``GridSearchCV`` fits it
+    on its rows: the labels encoded once for all the data are re-indexed,
+    not encoded again.
+
+    Parameters
+    ----------
+    classes : ndarray of shape (n_classes,)
+        The sorted classes of all the data.
+    y_index : ndarray of shape (n_samples,)
+        The fold's examples' indices into ``classes``.
+
+    Returns
+    -------
+    fold_classes : ndarray of shape (n_fold_classes,)
+        The classes present in the fold, sorted.
+    fold_index : ndarray of shape (n_samples,)
+        Each example's index into ``fold_classes``.
+
+    Raises
+    ------
+    ValueError
+        If the fold holds fewer than two classes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gd._problem import fold_labels
+    >>> fold_labels(np.array(["a", "b", "c"]), np.array([2, 0, 2]))
+    (array(['a', 'c'], dtype='<U1'), array([1, 0, 1]))
+    """
+    present = np.bincount(y_index, minlength=len(classes)) > 0
+    if present.all():
+        return classes, y_index
+    if present.sum() < 2:
+        held = f"only one class: {classes[present][0]!r}" if present.any() else "none"
+        raise ValueError(
+            "This solver needs samples of at least 2 classes in the data, but "
+            f"the data contains {held}."
+        )
+    return classes[present], (np.cumsum(present) - 1)[y_index]
 
 
 def _subnormal_scale(weight_sum, dtype):
@@ -513,43 +568,45 @@ def _start(evaluator, classes, previous):
     return start
 
 
-def example_weights(problem, y, sample_weight, class_weight):
-    """Weigh examples as a problem's training weighed their classes.
+def example_weights(classes, factors, y, sample_weight, class_weight):
+    """Weigh examples as a training fold weighed their classes.
 
     Parameters
     ----------
-    problem : Problem
-        A problem built on training data.
+    classes : ndarray of shape (n_classes,)
+        The sorted classes of the training data (a problem's ``classes``).
+    factors : ndarray of shape (n_classes,)
+        The factor of each of them (a problem's ``class_weight``).
     y : ndarray of shape (n_samples,)
         Labels of other examples (a test fold), NumPy.
     sample_weight : ndarray of shape (n_samples,)
         Their sample weights.
     class_weight : dict, 'balanced' or None
-        The class weights the problem was built with.
+        The class weights the training data were weighed with.
 
     Returns
     -------
     weights : ndarray of shape (n_samples,)
-        Each sample weight times the training factor of its class. A label
-        the training data did not have gets its weight from a dict
-        ``class_weight``, and keeps its sample weight otherwise.
+        Each sample weight times the training factor of its class, float64
+        (the factors rounded to the weights' dtype first, as the training
+        weights were). A label the training data did not have gets its
+        weight from a dict ``class_weight``, and keeps its sample weight
+        otherwise.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from types import SimpleNamespace
     >>> from sklearn_gd._problem import example_weights
-    >>> problem = SimpleNamespace(classes=np.array([0, 1]),
-    ...                           class_weight=np.array([2.0, 0.5]))
-    >>> example_weights(problem, np.array([1, 0, 7]), np.ones(3), "balanced")
+    >>> classes, factors = np.array([0, 1]), np.array([2.0, 0.5])
+    >>> example_weights(classes, factors, np.array([1, 0, 7]), np.ones(3), "balanced")
     array([0.5, 2. , 1. ])
-    >>> example_weights(problem, np.array([1, 0, 7]), np.ones(3), {7: 3.0})
+    >>> example_weights(classes, factors, np.array([1, 0, 7]), np.ones(3), {7: 3.0})
     array([0.5, 2. , 3. ])
     """
-    index = np.searchsorted(problem.classes, y)
-    index = np.minimum(index, len(problem.classes) - 1)
-    known = problem.classes[index] == y
+    factors = np.asarray(factors).astype(sample_weight.dtype).astype(float)
+    index = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
+    known = classes[index] == y
     unseen = np.ones(len(y))
     if isinstance(class_weight, dict):
         unseen = np.array([class_weight.get(label, 1.0) for label in y.tolist()])
-    return sample_weight * np.where(known, problem.class_weight[index], unseen)
+    return sample_weight.astype(float) * np.where(known, factors[index], unseen)

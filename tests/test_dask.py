@@ -296,17 +296,17 @@ def test_chunk_tasks_run_the_kernel_on_one_thread(monkeypatch, scheduler, chunk_
     """Tasks x kernel threads would oversubscribe the cores."""
     import numba
 
-    from sklearn_gd import _kernels, _loss
+    from sklearn_gd import _compiled, _kernels
 
     seen = []
-    sums = _loss.LogisticLoss.sums
+    evaluate_stack = _compiled.evaluate_stack
 
-    def recording(self, stack):
+    def recording(data, stack):
         # The parts of the rows a chunk's kernel call shares among threads.
-        seen.append(self.kernel_data().n_parts)
-        return sums(self, stack)
+        seen.append(data.n_parts)
+        return evaluate_stack(data, stack)
 
-    monkeypatch.setattr(_loss.LogisticLoss, "sums", recording)
+    monkeypatch.setattr(_compiled, "evaluate_stack", recording)
     monkeypatch.setattr(_kernels, "_SERIAL_BELOW", 0)  # threads even on tiny data
     monkeypatch.setattr(_kernels, "THREADED_FROM_VALUES", 0)
     rng = np.random.default_rng(9)

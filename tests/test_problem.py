@@ -13,6 +13,11 @@ from .conftest import make_data
 COMMON = dict(l1_ratio=0.3, fit_intercept=True)
 
 
+def _labels(y):
+    """The classes and each label's index, as a fit encodes them once."""
+    return InMemoryData().encode_labels(y)
+
+
 def _weighted_data(seed, n_samples=80, n_classes=2):
     rng = np.random.default_rng(seed)
     X, y = make_data(rng, n_samples=n_samples, n_classes=n_classes)
@@ -32,16 +37,31 @@ def test_a_folds_candidate_is_the_problem_of_its_training_rows(n_classes):
     alphas, Cs = [0.1, 0.5], [1.0, 10.0]
     with dask.config.set(scheduler="synchronous"):
         folds = build_folds_problem(
-            DaskData(), *(da.from_array(a, chunks=25) for a in (X, y, w)), trains,
-            alphas=alphas, Cs=Cs, class_weight="balanced", **COMMON,
-        )  # fmt: skip
+            DaskData(),
+            da.from_array(X, chunks=25),
+            np.unique(y),
+            da.from_array(y, chunks=25),
+            da.from_array(w, chunks=25),
+            trains,
+            alphas=alphas,
+            Cs=Cs,
+            class_weight="balanced",
+            **COMMON,
+        )
         rng = np.random.default_rng(2)
         stack = 0.3 * rng.normal(size=folds.start.shape)
         for f, train in enumerate(trains):
             one = build_problem(
-                InMemoryData(), X[train], y[train], w[train], alphas=alphas,
-                Cs=Cs, class_weight="balanced", solver="vectorized", **COMMON,
-            )  # fmt: skip
+                InMemoryData(),
+                X[train],
+                *_labels(y[train]),
+                w[train],
+                alphas=alphas,
+                Cs=Cs,
+                class_weight="balanced",
+                solver="vectorized",
+                **COMMON,
+            )
             which = np.arange(f * len(alphas), (f + 1) * len(alphas))
             assert_array_equal(folds.folds[which], f)
             assert_array_equal(folds.alphas[which], one.alphas)
@@ -58,9 +78,16 @@ def test_a_folds_candidate_is_the_problem_of_its_training_rows(n_classes):
 def test_steps_auto_and_adaptive_start_at_one_over_the_curvature_bound():
     X, y, w = _weighted_data(3)
     problem = build_problem(
-        InMemoryData(), X, y, w, alphas=[0.25, "auto", "adaptive"], Cs=[1.0] * 3,
-        class_weight=None, solver="vectorized", **COMMON,
-    )  # fmt: skip
+        InMemoryData(),
+        X,
+        *_labels(y),
+        w,
+        alphas=[0.25, "auto", "adaptive"],
+        Cs=[1.0] * 3,
+        class_weight=None,
+        solver="vectorized",
+        **COMMON,
+    )
     data_bound = lipschitz_constant(X, w / w.sum(), True, 2, 0.0)
     assert_allclose(problem.data_curvature, data_bound, rtol=1e-10)
     l2 = problem.penalty.l2_reg
@@ -69,9 +96,16 @@ def test_steps_auto_and_adaptive_start_at_one_over_the_curvature_bound():
     assert_array_equal(problem.adaptive, [False, False, True])
     # Fixed steps alone need no bound.
     fixed = build_problem(
-        InMemoryData(), X, y, w, alphas=[0.25], Cs=[1.0], class_weight=None,
-        solver="vectorized", **COMMON,
-    )  # fmt: skip
+        InMemoryData(),
+        X,
+        *_labels(y),
+        w,
+        alphas=[0.25],
+        Cs=[1.0],
+        class_weight=None,
+        solver="vectorized",
+        **COMMON,
+    )
     assert fixed.data_curvature is None
 
 
@@ -79,33 +113,49 @@ def test_the_start_is_zero_or_the_previous_fit_and_refuses_another_shape():
     X, y, w = _weighted_data(4)
     args = dict(alphas=[0.1, 0.2], Cs=[1.0, 1.0], class_weight=None)
     args.update(solver="vectorized", **COMMON)
-    zero = build_problem(InMemoryData(), X, y, w, **args)
+    zero = build_problem(InMemoryData(), X, *_labels(y), w, **args)
     assert zero.start.shape == (2, 1, X.shape[1] + 1) and not zero.start.any()
     coef, intercept = np.arange(X.shape[1], dtype=float)[None], np.array([-1.0])
     warm = build_problem(
-        InMemoryData(), X, y, w, previous=(np.array([0, 1]), coef, intercept), **args
+        InMemoryData(),
+        X,
+        *_labels(y),
+        w,
+        previous=(np.array([0, 1]), coef, intercept),
+        **args,
     )
     for c in range(2):
         assert_array_equal(warm.start[c, 0, :-1], coef[0])
         assert warm.start[c, 0, -1] == -1.0
     with pytest.raises(ValueError, match="warm_start=True needs the classes"):
         build_problem(
-            InMemoryData(), X, y, w, previous=(np.array([0, 2]), coef, intercept),
+            InMemoryData(),
+            X,
+            *_labels(y),
+            w,
+            previous=(np.array([0, 2]), coef, intercept),
             **args,
-        )  # fmt: skip
+        )
 
 
 def test_class_weights_fold_into_the_example_weights_as_on_a_test_fold():
     X, y, w = _weighted_data(5, n_classes=3)
     problem = build_problem(
-        InMemoryData(), X, y, w, alphas=[0.1], Cs=[1.0], class_weight="balanced",
-        solver="vectorized", **COMMON,
-    )  # fmt: skip
+        InMemoryData(),
+        X,
+        *_labels(y),
+        w,
+        alphas=[0.1],
+        Cs=[1.0],
+        class_weight="balanced",
+        solver="vectorized",
+        **COMMON,
+    )
     counts = np.bincount(y, weights=w)
     assert_allclose(problem.class_weight, counts.sum() / (3 * counts), rtol=1e-12)
     # The training weights and example_weights agree on the training rows.
     assert_allclose(
-        example_weights(problem, y, w, "balanced"),
+        example_weights(problem.classes, problem.class_weight, y, w, "balanced"),
         w * problem.class_weight[y],
         rtol=1e-12,
     )
