@@ -56,7 +56,7 @@ def measure(sizes, rounds, repeat):
             n_outputs = 1 if n_classes == 2 else n_classes
             stack = 0.1 * rng.standard_normal((1, n_outputs, n + 1))
             losses = {
-                threads: _loss.LogisticLoss(
+                threads: _loss.CompiledLogisticLoss(
                     X, target, s, True, n_classes, n_threads=threads
                 )
                 for threads in (None, 1, numba.get_num_threads())

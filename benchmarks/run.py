@@ -106,7 +106,9 @@ def bench_roofline(sizes, repeat):
         for dtype in (np.float64, np.float32):
             for n_classes in (2, 10):
                 X, y, s, params = random_problem(rng, m, n, n_classes, dtype)
-                step = one_iteration(_loss.LogisticLoss(X, y, s, True, n_classes))
+                step = one_iteration(
+                    _loss.CompiledLogisticLoss(X, y, s, True, n_classes)
+                )
                 w = params[0, :n].copy()
                 W_T = params[:, :n].T.copy()
                 # Microseconds on small data: more calls for the clock.
@@ -147,7 +149,7 @@ def bench_loop_vs_vectorized(sizes, repeat):
         def loop_step(params=params, args=loop_args):
             return _loop.binary_loss_gradient(params, *args)
 
-        vectorized = _loss.LogisticLoss(X, y, s, True, 2)
+        vectorized = _loss.CompiledLogisticLoss(X, y, s, True, 2)
         stack = params[None]
         t_loop = median_time(loop_step, max(1, repeat // 2))
         t_vec = median_time(lambda: vectorized(stack), repeat)  # noqa: B023
@@ -234,7 +236,7 @@ def objective(X, y, coef, intercept, C):
     s = np.ones(len(y))
     stack = params[None]
     penalty = _loss.ElasticNet.from_C([C], 0.0, len(y), fit_intercept=True)
-    loss = _loss.LogisticLoss(X, target, s, True, len(classes))
+    loss = _loss.CompiledLogisticLoss(X, target, s, True, len(classes))
     costs, grads = loss(stack)
     return float(penalty.add_to(costs, grads, stack, [0])[0][0])
 
@@ -407,7 +409,7 @@ def bench_scaling(ms, n, repeat):
     rows = []
     for m in ms:
         X, y, s, params = random_problem(rng, m, n, 2, np.float64)
-        step = one_iteration(_loss.LogisticLoss(X, y, s, True, 2))
+        step = one_iteration(_loss.CompiledLogisticLoss(X, y, s, True, 2))
         w = params[0, :n].copy()
         ratio, t_iter, t_xw = ratio_in_rounds(
             lambda: step(params),  # noqa: B023

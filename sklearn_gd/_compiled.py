@@ -430,15 +430,15 @@ class _AsPython:
     def __init__(self, data):
         self.data = data
 
-    def __call__(self, points, which):
+    def __call__(self, points, running):
         costs = np.empty(len(points))
         grads = np.empty_like(points)
         _evaluate_kernels(self.data, np.arange(len(points)), points, costs, grads)
         return costs, grads
 
 
-def _evaluate_kernels(data, which, points, costs, grads):
-    """Evaluate candidates ``which`` at ``points`` by the kernels; see ``evaluate``.
+def _evaluate_kernels(data, running, points, costs, grads):
+    """Evaluate candidates ``running`` at ``points`` by the kernels; see ``evaluate``.
 
     The weights of every output of those candidates are stacked into one
     ``W`` of X's dtype, so that one pass over X serves them all. Nothing is
@@ -446,10 +446,10 @@ def _evaluate_kernels(data, which, points, costs, grads):
     (their leading rows, so that they stay C-contiguous).
     """
     n_outputs, n_features = data.n_outputs, data.n_features
-    n_z = len(which) * n_outputs
+    n_z = len(running) * n_outputs
     W, b = data.W[:n_z], data.b[:n_z]
-    for r in range(len(which)):
-        c = which[r]
+    for r in range(len(running)):
+        c = running[r]
         for o in range(n_outputs):
             p = r * n_outputs + o
             for j in range(n_features):
@@ -459,18 +459,18 @@ def _evaluate_kernels(data, which, points, costs, grads):
             else:
                 b[p] = 0.0
     # One accumulator per part of the rows, added up at the end; the kernels
-    # read dW's first n_z rows and sums' first len(which) columns.
+    # read dW's first n_z rows and sums' first len(running) columns.
     dW, sums = data.dW, data.sums
     for t in range(data.n_parts):
         for p in range(n_z):
             for j in range(n_features + 1):
                 dW[t, p, j] = 0.0
-        for r in range(len(which)):
+        for r in range(len(running)):
             sums[t, r] = 0.0
     _kernel_sums(data, W, b, dW, sums)
     n_dof = n_features + 1 if data.fit_intercept else n_features
-    for r in range(len(which)):
-        c = which[r]
+    for r in range(len(running)):
+        c = running[r]
         total = sums[0, r]
         for t in range(1, data.n_parts):
             total += sums[t, r]
@@ -697,7 +697,7 @@ def _shrink(a, threshold):
 
 
 @overload(_gradient_descent.evaluate, jit_options={"error_model": "numpy"})
-def _evaluate_overload(data, which, points, costs, grads):
+def _evaluate_overload(data, running, points, costs, grads):
     # The compiled engine's evaluation: the kernels, for the data they serve.
     if _is(data, DenseData) or _is(data, CSRData):
         return _evaluate_kernels

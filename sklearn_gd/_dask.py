@@ -3,7 +3,7 @@
 X is split by rows into chunks that live on the workers of a Dask cluster (or
 in the threads of this process). Every evaluation computes, on each chunk,
 the algorithm's accumulators (the weighted sums of the costs and of the
-gradients, :meth:`sklearn_gd._loss.LogisticLoss.sums`), adds them up, and
+gradients, :meth:`sklearn_gd._loss.CompiledLogisticLoss.sums`), adds them up, and
 divides by the sum of the weights: the same J and gradient as for a NumPy X.
 The driver, the stopping rule, the warnings and the fitted attributes are
 those of a NumPy fit; only the callable that computes J and its gradient
@@ -24,7 +24,7 @@ import numpy as np
 from sklearn.utils.validation import validate_data
 
 from sklearn_gd import _loss
-from sklearn_gd._data import DataKind, binary_target, encode_labels, is_dask_array
+from sklearn_gd._data import DataKind, encode_labels, evaluator_target, is_dask_array
 
 
 class DaskData(DataKind):
@@ -106,7 +106,7 @@ class DaskData(DataKind):
         Parameters are those of
         :meth:`sklearn_gd._data.InMemoryData.evaluator`.
         """
-        y = binary_target(y_index, n_classes, X.dtype)
+        y = evaluator_target(y_index, n_classes, X.dtype)
         return DaskLogisticLoss(X, y, sample_weight, fit_intercept, n_classes)
 
     # A search stacks every fold's candidates: one graph per iteration.
@@ -155,7 +155,7 @@ class DaskData(DataKind):
             factors,
             dtype=X.dtype,
         )
-        y = binary_target(y_index, n_classes, X.dtype)
+        y = evaluator_target(y_index, n_classes, X.dtype)
         return DaskLogisticLoss(X, y, weights, fit_intercept, n_classes)
 
     def sum_rows(self, function, *arrays):

@@ -178,7 +178,7 @@ def to_numpy(array):
     return _convert_to_numpy(array, get_namespace(array)[0])
 
 
-def binary_target(y_index, n_classes, dtype):
+def evaluator_target(y_index, n_classes, dtype):
     """Return what the evaluators take as y: 0.0/1.0 of X's dtype, or indices.
 
     Parameters
@@ -417,7 +417,7 @@ class DataKind(ABC):
             Its values, in this process.
         """
 
-    def fitted(self, array):
+    def place(self, array):
         """Put a fitted NumPy array where the data live (NumPy: it is there).
 
         Parameters
@@ -562,11 +562,13 @@ class InMemoryData(DataKind):
 
         Returns
         -------
-        evaluator : LogisticLoss or LoopLogisticLoss
+        evaluator : CompiledLogisticLoss or LoopLogisticLoss
             The evaluator.
         """
-        y = binary_target(y_index, n_classes, X.dtype)
-        make = _loss.LoopLogisticLoss if solver == "loop" else _loss.LogisticLoss
+        y = evaluator_target(y_index, n_classes, X.dtype)
+        make = (
+            _loss.LoopLogisticLoss if solver == "loop" else _loss.CompiledLogisticLoss
+        )
         return make(X, y, sample_weight, fit_intercept, n_classes)
 
     def take(self, array, rows):
@@ -661,11 +663,11 @@ class NamespaceData(InMemoryData):
         Parameters are those of :meth:`InMemoryData.evaluator`; ``solver``
         is 'vectorized' (the loop solver was refused by :meth:`validate`).
         """
-        y = binary_target(y_index, n_classes, self.dtype(X))
+        y = evaluator_target(y_index, n_classes, self.dtype(X))
         return _loss.NamespaceLogisticLoss(
             X,
-            self.fitted(y),
-            self.fitted(sample_weight),
+            self.place(y),
+            self.place(sample_weight),
             fit_intercept,
             n_classes,
             self.xp,
@@ -677,7 +679,7 @@ class NamespaceData(InMemoryData):
         """Return the given rows of an array of ``xp`` (or of NumPy)."""
         if isinstance(array, np.ndarray):
             return array[rows]
-        return self.xp.take(array, self.fitted(np.asarray(rows)), axis=0)
+        return self.xp.take(array, self.place(np.asarray(rows)), axis=0)
 
     def to_numpy(self, array):
         """Copy an array of ``xp`` to a NumPy array on the CPU."""
@@ -695,7 +697,7 @@ class NamespaceData(InMemoryData):
             self.to_numpy(xp.std(X, axis=0)).astype(float),
         )
 
-    def fitted(self, array):
+    def place(self, array):
         """Put a NumPy array in X's namespace and on its device (strings stay)."""
         if array.dtype.kind not in "biuf":
             return array

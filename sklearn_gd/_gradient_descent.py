@@ -126,12 +126,12 @@ class CandidateRun:
         """Return the step size of each of candidate ``c``'s iterations."""
         return self.step_history[: self.n_iter[c], c].copy()
 
-    def select(self, which):
-        """Return the run of candidates ``which`` only, e.g. one fold's.
+    def select(self, candidates):
+        """Return the run of the given candidates only, e.g. one fold's.
 
         Parameters
         ----------
-        which : slice or array of int
+        candidates : slice or array of int
             The candidates.
 
         Returns
@@ -142,7 +142,9 @@ class CandidateRun:
         per_iteration = {"cost_history", "step_history"}
         return CandidateRun(
             **{
-                name: value[:, which] if name in per_iteration else value[which]
+                name: value[:, candidates]
+                if name in per_iteration
+                else value[candidates]
                 for name, value in vars(self).items()
             }
         )
@@ -236,7 +238,7 @@ def gradient_descent(
     (23, True)
     """
 
-    def stacked(stack, which):
+    def stacked(stack, running):
         cost, grad = loss_gradient(stack[0])
         return np.array([cost]), grad[None]
 
@@ -286,9 +288,9 @@ def descend_candidates(
     Parameters
     ----------
     loss_gradient : callable
-        ``loss_gradient(stack, which) -> (costs, grads)``: for the candidates
-        ``which`` (an index array) with parameters ``stack``, the data terms
-        of their objectives J, shape ``(len(which),)``, and their gradients,
+        ``loss_gradient(stack, running) -> (costs, grads)``: for the candidates
+        ``running`` (an index array) with parameters ``stack``, the data terms
+        of their objectives J, shape ``(len(running),)``, and their gradients,
         shaped like ``stack``. Not called when ``engine`` is given.
     params : ndarray of shape (n_candidates, ...)
         Starting points. They are not modified.
@@ -349,7 +351,7 @@ def descend_candidates(
     --------
     >>> import numpy as np
     >>> from sklearn_gd._gradient_descent import Status, descend_candidates
-    >>> def quadratics(stack, which):
+    >>> def quadratics(stack, running):
     ...     return (stack**2).sum(axis=1), 2 * stack
     >>> run = descend_candidates(quadratics, np.ones((3, 2)),
     ...     alphas=[0.25, 0.5, 1.5], max_iter=50, tol=1e-6)
@@ -438,9 +440,9 @@ class _Interpreted:
         self.loss_gradient = loss_gradient
         self.shape = shape
 
-    def __call__(self, points, which):
-        stack = points.reshape((len(which),) + self.shape[1:])
-        costs, grads = self.loss_gradient(stack, which)
+    def __call__(self, points, running):
+        stack = points.reshape((len(running),) + self.shape[1:])
+        costs, grads = self.loss_gradient(stack, running)
         return costs, np.asarray(grads).reshape(points.shape)
 
 
@@ -526,7 +528,7 @@ def _setup(params, alphas, max_iter, tol, adaptive, momentum, nesterov, penalty,
         trial_grads=like_stack(),
         moving=per_candidate(False, bool),
         phase=np.full(1, _START, dtype=np.int64),
-        which=np.zeros(n_candidates, dtype=np.intp),
+        requested=np.zeros(n_candidates, dtype=np.intp),
         moved=like_stack(),
         change=like_stack(),
         request=per_candidate(False, bool),
@@ -601,7 +603,7 @@ class _State(NamedTuple):
     trial_grads: np.ndarray
     moving: np.ndarray
     phase: np.ndarray
-    which: np.ndarray
+    requested: np.ndarray
     moved: np.ndarray
     change: np.ndarray
     request: np.ndarray
@@ -611,11 +613,11 @@ class _State(NamedTuple):
     restarting: np.ndarray
 
 
-def evaluate(data, which, points, costs, grads):
-    """Evaluate the data term of J and its gradient for candidates ``which``.
+def evaluate(data, running, points, costs, grads):
+    """Evaluate the data term of J and its gradient for candidates ``running``.
 
     The one place where the two engines differ. Run as Python, ``data`` is
-    ``loss_gradient(stack, which) -> (costs, grads)``, any evaluator's
+    ``loss_gradient(stack, running) -> (costs, grads)``, any evaluator's
     ``__call__``; compiled, numba replaces this function by the kernels'
     (:mod:`sklearn_gd._compiled`), for the data they serve.
 
@@ -623,17 +625,17 @@ def evaluate(data, which, points, costs, grads):
     ----------
     data : callable
         The evaluator of the data term.
-    which : ndarray of int
+    running : ndarray of int
         The candidates to evaluate.
     points : ndarray of shape (n_candidates, n_outputs, n_dof)
         Where: row ``c`` for candidate ``c``.
     costs : ndarray of shape (n_candidates,)
-        Written at ``which``.
+        Written at ``running``.
     grads : ndarray of shape (n_candidates, n_outputs, n_dof)
-        Written at ``which``.
+        Written at ``running``.
     """
-    which = which.copy()  # a view of the state's scratch space
-    costs[which], grads[which] = data(points[which], which)
+    running = running.copy()  # a view of the state's scratch space
+    costs[running], grads[running] = data(points[running], running)
 
 
 # Where the rule asks for an evaluation: of which points, into which costs
@@ -727,9 +729,9 @@ def _evaluate_at(data, st, se, where):
     n = 0
     for c in range(len(st.request)):
         if st.request[c]:
-            st.which[n] = c
+            st.requested[n] = c
             n += 1
-    which = st.which[:n]
+    requested = st.requested[:n]
     if where == _AT_PARAMS:
         points, costs, grads = st.params, st.costs, st.grads
     elif where == _AT_Y:
@@ -738,9 +740,9 @@ def _evaluate_at(data, st, se, where):
         points, costs, grads = st.new, st.trial_costs, st.trial_grads
     else:
         points, costs, grads = st.new, st.costs, st.grads
-    evaluate(data, which, points, costs, grads)
+    evaluate(data, requested, points, costs, grads)
     n_features = se.n_features
-    for c in which:
+    for c in requested:
         st.n_passes[c] += 1
         costs[c] = penalty_add(
             se.l2_reg[c], se.l1_reg[c], n_features, points[c], costs[c], grads[c]
@@ -839,15 +841,15 @@ def _shift(st, se):
     return st.request.any()
 
 
-def _start_trials(st, se, which):
-    """Take a first trial step from ``y`` for the candidates ``which`` (a mask)."""
+def _start_trials(st, se, running):
+    """Take a first trial step from ``y`` for the candidates ``running`` (a mask)."""
     n_features = se.n_features
-    for c in range(len(which)):
-        st.in_round[c] = which[c]
-        st.trying[c] = which[c] and se.adaptive[c]
+    for c in range(len(running)):
+        st.in_round[c] = running[c]
+        st.trying[c] = running[c] and se.adaptive[c]
     st.n_trials[0] = 0
-    for c in range(len(which)):
-        if not which[c]:
+    for c in range(len(running)):
+        if not running[c]:
             continue
         _prox_step(st, se, c)
         st.accepted[c] = False
@@ -1110,16 +1112,16 @@ def report(
             stacklevel,
         )
     if unconverged:
-        which = sorted(unconverged)
-        names = "; ".join(labels[c] for c in which)
+        late = sorted(unconverged)
+        names = "; ".join(labels[c] for c in late)
         advice = ["Increase max_iter"]
-        if runs[0].adaptive[which].any() and scales.problem():
+        if runs[0].adaptive[late].any() and scales.problem():
             advice.append(scales.standardise())
         message = (
             f"These candidates reached max_iter={max_iter} before tol on some "
             f"fold: {names}. {', or '.join(advice)}."
         )
-        if np.isinf(Cs[which]).any():
+        if np.isinf(Cs[late]).any():
             message += " " + _UNPENALISED
         _warn(message, stacklevel)
 
@@ -1145,7 +1147,7 @@ def failed(run):
     --------
     >>> import numpy as np
     >>> from sklearn_gd._gradient_descent import descend_candidates, failed
-    >>> def quadratics(stack, which):
+    >>> def quadratics(stack, running):
     ...     return (stack**2).sum(axis=1), 2 * stack
     >>> run = descend_candidates(quadratics, np.ones((3, 2)),
     ...     alphas=[0.25, 1.1, 1e300], max_iter=20, tol=1e-6)

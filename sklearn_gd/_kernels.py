@@ -1,7 +1,7 @@
 """Steps 1-3 compiled with numba: one read of X per call, for every candidate.
 
 The vectorized evaluator of NumPy and SciPy data
-(:class:`sklearn_gd._loss.LogisticLoss`) calls these kernels. Each kernel
+(:class:`sklearn_gd._loss.CompiledLogisticLoss`) calls these kernels. Each kernel
 walks the rows of X in small blocks that stay in the processor's cache: for a
 block, the forward pass ``z_i = W x_i + b`` of every candidate, then each
 example's cost and ``dz_i``, then ``dW += dz_i x_i^T`` while the rows are

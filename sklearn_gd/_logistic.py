@@ -290,7 +290,7 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             if not hasattr(self, "_skl_callbacks"):
                 return None
             model_at = partial(
-                _fitted_attributes,
+                _model_attributes,
                 classes=problem.classes,
                 fit_intercept=self.fit_intercept,
             )
@@ -355,11 +355,11 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self : GDLogisticClassifier
             The fitted estimator.
         """
-        attributes = _fitted_attributes(run.params[c], classes, self.fit_intercept)
+        attributes = _model_attributes(run.params[c], classes, self.fit_intercept)
         attributes["cost_history_"] = run.history(c)
         attributes["step_sizes_"] = run.steps(c)
         for name, value in attributes.items():
-            setattr(self, name, kind.fitted(value))
+            setattr(self, name, kind.place(value))
         self.n_iter_ = int(run.n_iter[c])
         self.n_passes_ = int(run.n_passes[c])
         self.alpha_ = alpha
@@ -546,7 +546,7 @@ def _first_candidate(callback):
     return lambda k, stack: callback(k, stack[0])
 
 
-def _fitted_attributes(params, classes, fit_intercept):
+def _model_attributes(params, classes, fit_intercept):
     """Return the attributes that predict with the given parameters.
 
     Parameters
@@ -574,7 +574,7 @@ def _fitted_attributes(params, classes, fit_intercept):
     }
 
 
-def fitted_candidate(params, kind, classes, run, c, X):
+def candidate_classifier(params, kind, classes, run, c, X):
     """Make the fitted classifier of candidate ``c`` of a search.
 
     Parameters

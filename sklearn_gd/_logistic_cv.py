@@ -29,8 +29,8 @@ from sklearn_gd._kinds import data_kind
 from sklearn_gd._logistic import (
     GDLogisticClassifier,
     alpha_label,
+    candidate_classifier,
     fit_validated,
-    fitted_candidate,
 )
 from sklearn_gd._loss import split_params
 from sklearn_gd._problem import (
@@ -331,7 +331,7 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
             kind, X, y, classes, labels, y_index, sample_weight, splits, folds, grid
         )
         self._store_search(folds, scores, alphas, Cs)
-        self.classes_ = kind.fitted(classes)
+        self.classes_ = kind.place(classes)
         if self.refit:
             model = GDLogisticClassifier(**self._candidate_params(self.alpha_, self.C_))
             validate_data(model, X, skip_check_array=True)  # n_features_in_
@@ -583,7 +583,7 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
                         if unusable[f, c]
                         else float(
                             scorer(
-                                fitted_candidate(
+                                candidate_classifier(
                                     self._candidate_params(alpha, C),
                                     kind,
                                     fold.classes,
@@ -619,7 +619,7 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
             _score_sums, fit_intercept=self.fit_intercept, scoring=self.scoring
         )
         # For each fold, the index into the classes of each class it was fitted on.
-        fitted = [np.searchsorted(classes, fold.classes) for fold in folds]
+        known = [np.searchsorted(classes, fold.classes) for fold in folds]
         if kind.stacks_folds:  # one pass: rows outside a fold's test rows weigh 0
             rows = np.zeros((len(labels), len(folds)))
             for f, ((_, test), w) in enumerate(zip(splits, test_weights, strict=True)):
@@ -629,7 +629,7 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
                     score,
                     params=[fold.run.params for fold in folds],
                     usable=~unusable,
-                    fitted_classes=fitted,
+                    output_classes=known,
                 ),
                 X,
                 y_index,
@@ -642,7 +642,7 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
                         score,
                         params=[folds[f].run.params],
                         usable=~unusable[f : f + 1],
-                        fitted_classes=[fitted[f]],
+                        output_classes=[known[f]],
                     ),
                     kind.take(X, test),
                     y_index[test],
@@ -657,7 +657,7 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(unusable, np.nan, sums / totals[:, None])
 
-    def _fitted(self, X):
+    def _refitted(self, X):
         """Validate X for a predict method and return the refitted model."""
         check_is_fitted(self, "best_estimator_")
         if data_kind(X).lazy:  # the refitted model maps it chunk by chunk
@@ -681,7 +681,7 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         z : ndarray of shape (n_samples,) or (n_samples, n_classes)
             Decision values.
         """
-        model, X = self._fitted(X)
+        model, X = self._refitted(X)
         return model.decision_function(X)
 
     def predict(self, X):
@@ -697,7 +697,7 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        model, X = self._fitted(X)
+        model, X = self._refitted(X)
         return model.predict(X)
 
     def predict_proba(self, X):
@@ -713,7 +713,7 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
-        model, X = self._fitted(X)
+        model, X = self._refitted(X)
         return model.predict_proba(X)
 
     def predict_log_proba(self, X):
@@ -729,7 +729,7 @@ class GDLogisticClassifierCV(ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
-        model, X = self._fitted(X)
+        model, X = self._refitted(X)
         return model.predict_log_proba(X)
 
     # The records that hold an array per candidate (object arrays).
@@ -810,7 +810,7 @@ def _objects(nested):
 
 
 def _score_sums(
-    X, y_index, weights, *, params, usable, fitted_classes, fit_intercept, scoring
+    X, y_index, weights, *, params, usable, output_classes, fit_intercept, scoring
 ):
     """Sum the candidates' test scores over some rows, for every fold.
 
@@ -832,7 +832,7 @@ def _score_sums(
         Each fold's candidates' parameters.
     usable : ndarray of shape (n_folds, n_grid)
         The candidates that did not fail (the others are not scored).
-    fitted_classes : list of ndarray of int
+    output_classes : list of ndarray of int
         For each fold, the index into the classes of each class it was
         fitted on (the columns of its candidates' outputs).
     fit_intercept : bool
@@ -863,12 +863,14 @@ def _score_sums(
         y_f = y_index[rows]
         if scoring == "neg_log_loss":
             scores = [
-                _neg_log_loss_sum(Z[:, c], y_f, w, fitted_classes[f])
+                _neg_log_loss_sum(Z[:, c], y_f, w, output_classes[f])
                 for c in range(n_candidates)
             ]
         else:
-            fitted = (Z[:, :, 0] > 0).astype(np.intp) if n_outputs == 1 else Z.argmax(2)
-            scores = w @ (fitted_classes[f][fitted] == y_f[:, None])
+            predicted = (
+                (Z[:, :, 0] > 0).astype(np.intp) if n_outputs == 1 else Z.argmax(2)
+            )
+            scores = w @ (output_classes[f][predicted] == y_f[:, None])
         sums[f, usable[f]] = scores
     return sums, totals
 

@@ -10,7 +10,7 @@ n_features + fit_intercept)``: row ``k`` holds the weights ``w`` of output
 have one output (sigmoid), problems with ``K > 2`` classes have ``K`` outputs
 (softmax). The elastic-net penalty of a stack is one object,
 :class:`ElasticNet`, over the functions of one candidate in
-:mod:`sklearn_gd._penalty`. :class:`LogisticLoss` serves NumPy and CSR data
+:mod:`sklearn_gd._penalty`. :class:`CompiledLogisticLoss` serves NumPy and CSR data
 with the compiled kernels (:mod:`sklearn_gd._kernels`) and hands the driver
 its compiled engine (:meth:`Evaluator.engine`); :class:`NamespaceLogisticLoss`
 serves Array API arrays; the curvature bounds are at the end.
@@ -402,7 +402,7 @@ class LoopLogisticLoss(_InMemoryEvaluator):
         return costs, grads
 
 
-class LogisticLoss(_InMemoryEvaluator):
+class CompiledLogisticLoss(_InMemoryEvaluator):
     r"""The cost J and its gradient, in one pass over X per call (compiled).
 
     The vectorized Steps 1-3 of the algorithm for NumPy and SciPy data, computed
@@ -452,9 +452,9 @@ class LogisticLoss(_InMemoryEvaluator):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_gd._loss import LogisticLoss
+    >>> from sklearn_gd._loss import CompiledLogisticLoss
     >>> X = np.array([[1.0, 2.0], [-1.0, 0.5]])
-    >>> loss = LogisticLoss(X, np.array([1.0, 0.0]), np.ones(2), True, 2)
+    >>> loss = CompiledLogisticLoss(X, np.array([1.0, 0.0]), np.ones(2), True, 2)
     >>> costs, grads = loss(np.zeros((1, 1, 3)))
     >>> costs.round(6)  # ln 2
     array([0.693147])
@@ -537,7 +537,7 @@ class LogisticLoss(_InMemoryEvaluator):
 class NamespaceLogisticLoss(Evaluator):
     r"""The cost J and its gradient for arrays of any Array API namespace.
 
-    The same Steps 1-3 as :class:`LogisticLoss`, written with the functions
+    The same Steps 1-3 as :class:`CompiledLogisticLoss`, written with the functions
     of the Array API standard only, so that X stays in its own library and
     on its own device (PyTorch on a GPU, say). The stack of parameters and
     the gradients, ``n_candidates x n_outputs x n_dof`` numbers, cross to and
@@ -566,7 +566,7 @@ class NamespaceLogisticLoss(Evaluator):
 
     Notes
     -----
-    The formulas are those of :class:`LogisticLoss`; the targets of the
+    The formulas are those of :class:`CompiledLogisticLoss`; the targets of the
     softmax are one-hot rows ``s_i [k = y_i]``, made once. The cost of an
     example is formed before the sum over examples, never as a difference of
     two large sums.
@@ -774,18 +774,18 @@ class ElasticNet:
         """Whether some candidate has an L1 part, which needs the proximal step."""
         return bool(np.any(self.l1_reg))
 
-    def add_to(self, costs, grads, stack, which):
+    def add_to(self, costs, grads, stack, running):
         """Add the penalty to the costs and its smooth part to the gradients.
 
         Parameters
         ----------
         costs : ndarray of shape (n_running,)
-            The data term of the candidates ``which``.
+            The data term of the candidates ``running``.
         grads : ndarray of shape (n_running, n_outputs, n_dof)
             Its gradients, added to in place.
         stack : ndarray of shape (n_running, n_outputs, n_dof)
             The parameters of those candidates.
-        which : array-like of int
+        running : array-like of int
             Indices of the candidates in the stack.
 
         Returns
@@ -797,20 +797,20 @@ class ElasticNet:
         """
         costs = np.array(costs, dtype=float)
         n_features = stack.shape[-1] - int(self.fit_intercept)
-        for r, c in enumerate(which):
+        for r, c in enumerate(running):
             costs[r] = penalty_add(
                 self.l2_reg[c], self.l1_reg[c], n_features, stack[r], costs[r], grads[r]
             )
         return costs, grads
 
-    def l1_value(self, stack, which):
-        """Return the L1 part of the penalty of candidates ``which``.
+    def l1_value(self, stack, running):
+        """Return the L1 part of the penalty of candidates ``running``.
 
         Parameters
         ----------
         stack : ndarray of shape (n_running, n_outputs, n_dof)
             Their parameters.
-        which : array-like of int
+        running : array-like of int
             Indices of the candidates.
 
         Returns
@@ -822,11 +822,11 @@ class ElasticNet:
         return np.array(
             [
                 l1_value(self.l1_reg[c], n_features, stack[r])
-                for r, c in enumerate(which)
+                for r, c in enumerate(running)
             ]
         )
 
-    def prox(self, stack, steps, which):
+    def prox(self, stack, steps, running):
         """Soft-threshold the weights: the proximal step of the L1 part.
 
         Parameters
@@ -835,7 +835,7 @@ class ElasticNet:
             Parameters after a gradient step.
         steps : ndarray of shape (n_running,)
             The step size each of them took.
-        which : array-like of int
+        running : array-like of int
             Indices of the candidates in the stack.
 
         Returns
@@ -846,7 +846,7 @@ class ElasticNet:
         """
         out = np.array(stack, dtype=float)
         n_features = stack.shape[-1] - int(self.fit_intercept)
-        for r, c in enumerate(which):
+        for r, c in enumerate(running):
             soft_threshold(out[r], steps[r] * self.l1_reg[c], n_features)
         return out
 

@@ -80,8 +80,8 @@ class Problem:
             and self.penalty.l2_reg[c] > self.data_curvature
         )
 
-    def data_term(self, stack, which):
-        """Return the data term of J of candidates ``which`` and its gradient."""
+    def data_term(self, stack, running):
+        """Return the data term of J of candidates ``running`` and its gradient."""
         return self.evaluator(stack)
 
     def descend(
@@ -150,9 +150,9 @@ class FoldsProblem(Problem):
 
     folds: np.ndarray = None
 
-    def data_term(self, stack, which):
-        """Return J's data term of candidates ``which``, each on its fold."""
-        return self.evaluator(stack, self.folds[which])
+    def data_term(self, stack, running):
+        """Return J's data term of candidates ``running``, each on its fold."""
+        return self.evaluator(stack, self.folds[running])
 
 
 def build_folds_problem(

@@ -136,7 +136,7 @@ def make_evaluator(
     y_index = y.astype(np.intp)  # NumPy or Dask
     if opts:
         target = y_index.astype(X.dtype) if n_classes == 2 else y_index
-        return _loss.LogisticLoss(
+        return _loss.CompiledLogisticLoss(
             X, target, sample_weight, fit_intercept, n_classes, **opts
         )
     return data_kind(X).evaluator(

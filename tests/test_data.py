@@ -90,7 +90,7 @@ def test_every_kind_gives_the_numpy_answers(kind_name):
         assert_allclose(mean, X.mean(axis=0), rtol=1e-12)
         assert_allclose(std, X.std(axis=0), rtol=1e-12)
         coef = np.arange(9.0).reshape(3, 3)
-        assert_allclose(_numpy(kind, kind.fitted(coef)), coef)
+        assert_allclose(_numpy(kind, kind.place(coef)), coef)
 
         def predict(rows):  # a decision function: one value per row
             xp, _ = get_namespace(rows)

@@ -172,7 +172,7 @@ def test_a_dask_search_lays_out_each_chunk_once(monkeypatch, synchronous, max_it
     from sklearn_gd import _compiled, _loss
 
     laid_out = _counting(monkeypatch, _compiled, "prepare")
-    evaluators = _counting(monkeypatch, _loss.LogisticLoss, "__init__")
+    evaluators = _counting(monkeypatch, _loss.CompiledLogisticLoss, "__init__")
     evaluations = _counting(monkeypatch, _compiled, "evaluate_stack")
     search = GDLogisticClassifierCV(alphas=[0.01, 0.1], cv=3, max_iter=max_iter, tol=0)
     search.fit(*_dask_data(chunk_rows=40))  # 3 chunks

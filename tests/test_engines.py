@@ -65,7 +65,7 @@ def _problem(rng, n_classes, dtype, form, weighted):
 def _runs(X, y, weights, n_classes, rule):
     rule = dict(rule)
     l2, l1 = rule.pop("l2", 0.05), rule.pop("l1", 0.0)
-    loss = _loss.LogisticLoss(X, y, weights, True, n_classes)
+    loss = _loss.CompiledLogisticLoss(X, y, weights, True, n_classes)
     n_outputs = 1 if n_classes == 2 else n_classes
     n_candidates = len(rule["alphas"])
     if "auto" in rule["alphas"]:  # the step 1 / L of alpha='auto'
@@ -121,7 +121,7 @@ def test_a_run_refuses_scratch_too_small_for_its_stack():
 
     rng = np.random.default_rng(6)
     X, y, weights = _problem(rng, 2, np.float64, "dense", weighted=False)
-    loss = _loss.LogisticLoss(X, y, weights, True, 2)
+    loss = _loss.CompiledLogisticLoss(X, y, weights, True, 2)
     st, se = _gradient_descent._setup(
         np.zeros((3, 1, X.shape[1] + 1)), [0.1, 0.2, 0.3], 10, 0.0, False, 0.0,
         True, None, np.float64,
@@ -139,7 +139,7 @@ def test_the_estimator_fits_alike_in_both_engines(monkeypatch):
     X, y, weights = _problem(rng, 3, np.float64, "dense", weighted=True)
     params = dict(momentum=0.9, l1_ratio=0.5, C=2.0, max_iter=300)
     compiled = GDLogisticClassifier(**params).fit(X, y, sample_weight=weights)
-    monkeypatch.setattr(_loss.LogisticLoss, "engine", lambda self: None)
+    monkeypatch.setattr(_loss.CompiledLogisticLoss, "engine", lambda self: None)
     interpreted = GDLogisticClassifier(**params).fit(X, y, sample_weight=weights)
     assert compiled.n_iter_ == interpreted.n_iter_
     assert_allclose(compiled.coef_, interpreted.coef_, rtol=1e-12, atol=1e-15)

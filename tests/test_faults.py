@@ -37,7 +37,7 @@ def _interrupt_after(monkeypatch, n_calls):
 
         return interrupted
 
-    for evaluator in (_loss.LogisticLoss, _loss.LoopLogisticLoss):
+    for evaluator in (_loss.CompiledLogisticLoss, _loss.LoopLogisticLoss):
         monkeypatch.setattr(evaluator, "__call__", interrupting(evaluator.__call__))
     monkeypatch.setattr(_compiled, "run", interrupting(_compiled.run))
 

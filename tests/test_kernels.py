@@ -123,7 +123,7 @@ def test_any_threads_blocks_and_layout_give_the_loops_sums(
         data.indices = data.indices.astype(index)
         data.indptr = data.indptr.astype(index)
     target = y.astype(float) if n_classes == 2 else y
-    loss = _loss.LogisticLoss(
+    loss = _loss.CompiledLogisticLoss(
         data, target, sw, fit_intercept, n_classes,
         block_rows=block_rows, n_threads=n_threads,
     )  # fmt: skip
@@ -140,8 +140,10 @@ def test_float32_data_is_read_as_float32_and_summed_in_float64():
     X32 = X.astype(np.float32)
     stack = 0.1 * rng.normal(size=(2, 1, 31))
     sw = np.ones(len(y))
-    loss32 = _loss.LogisticLoss(X32, y.astype(np.float32), sw, True, 2)
-    loss64 = _loss.LogisticLoss(X32.astype(np.float64), y.astype(float), sw, True, 2)
+    loss32 = _loss.CompiledLogisticLoss(X32, y.astype(np.float32), sw, True, 2)
+    loss64 = _loss.CompiledLogisticLoss(
+        X32.astype(np.float64), y.astype(float), sw, True, 2
+    )
     costs32, grads32 = loss32(stack.astype(np.float32))
     costs64, grads64 = loss64(stack.astype(np.float32).astype(np.float64))
     assert grads32.dtype == np.float32 and costs32.dtype == np.float64
@@ -154,13 +156,15 @@ def test_float32_data_is_read_as_float32_and_summed_in_float64():
 def test_extreme_decision_values_give_finite_exact_costs():
     X = np.array([[1.0], [1.0], [-1.0], [1.0]])
     y = np.array([1.0, 0.0, 1.0, 0.0])
-    loss = _loss.LogisticLoss(X, y, np.ones(4), False, 2)
+    loss = _loss.CompiledLogisticLoss(X, y, np.ones(4), False, 2)
     for w in (800.0, 1e6):
         costs, grads = loss.sums(np.array([[[w]]]))
         # Rows 1-3 (wrong by |z| = w) each cost w; row 0 costs log1p(e^-w).
         assert costs[0] == pytest.approx(3 * w, rel=1e-15)
         assert grads[0, 0, 0] == pytest.approx(3.0, rel=1e-15)
-    softmax = _loss.LogisticLoss(X, np.array([0, 1, 2, 0]), np.ones(4), False, 3)
+    softmax = _loss.CompiledLogisticLoss(
+        X, np.array([0, 1, 2, 0]), np.ones(4), False, 3
+    )
     costs, grads = softmax.sums(np.array([[[1e6], [0.0], [-1e6]]]))
     assert np.isfinite(grads).all()
     # Only row 1 is wrong: its z_y is 0 and its largest z 1e6.
@@ -248,9 +252,9 @@ def test_concurrent_fits_in_threads_are_safe_and_equal(monkeypatch):
 def test_a_c_contiguous_x_is_read_in_place():
     rng = np.random.default_rng(4)
     X, y = make_data(rng, n_samples=50, n_features=4)
-    loss = _loss.LogisticLoss(X, y.astype(float), np.ones(50), True, 2)
+    loss = _loss.CompiledLogisticLoss(X, y.astype(float), np.ones(50), True, 2)
     assert loss._X is X
-    fortran = _loss.LogisticLoss(np.asfortranarray(X), y, np.ones(50), True, 2)
+    fortran = _loss.CompiledLogisticLoss(np.asfortranarray(X), y, np.ones(50), True, 2)
     assert fortran._X.flags.c_contiguous  # copied once, in C order
     stack = rng.normal(size=(1, 1, 5))
     assert_array_equal(fortran(stack)[1], loss(stack)[1])
@@ -275,7 +279,9 @@ def test_results_do_not_depend_on_where_the_arrays_lie(n_classes):
     results = set()
     for size in range(1, 60, 3):
         padding = np.empty(size)  # moves the next allocations
-        loss = _loss.LogisticLoss(X.copy(), target.copy(), sw.copy(), True, n_classes)
+        loss = _loss.CompiledLogisticLoss(
+            X.copy(), target.copy(), sw.copy(), True, n_classes
+        )
         costs, grads = loss(stack)
         results.add((costs.tobytes(), grads.tobytes()))
         del padding
