@@ -436,6 +436,7 @@ class DaskLogisticLoss(_loss.Evaluator):
     def __init__(self, X, y, sample_weight, fit_intercept, n_classes):
         import dask
 
+        self.n_samples = X.shape[0]
         self.n_features = X.shape[1]
         self.fit_intercept = fit_intercept
         self.n_classes = n_classes
@@ -536,6 +537,12 @@ class DaskLogisticLoss(_loss.Evaluator):
             )
         )
         return _loss.lipschitz_from_gram(gram, self.n_classes, l2_reg)
+
+    def sample_rows(self, rows):
+        """Bring some rows of X and their weights (fold 0's) to this process."""
+        X, _, sample_weight = self._persisted
+        X_rows, weights = _compute(X[rows], sample_weight[rows, 0])
+        return np.asarray(X_rows, np.float64), np.asarray(weights, np.float64)
 
 
 def _kernel_threads(n_tasks):

@@ -216,6 +216,8 @@ class Evaluator(ABC):
 
     Attributes
     ----------
+    n_samples : int
+        Number of examples (rows of X).
     n_features : int
         Number of features (weight columns).
     fit_intercept : bool
@@ -253,6 +255,7 @@ class Evaluator(ABC):
     (array([0.693147]), array([[[-0.5  , -0.375,  0.   ]]]))
     """
 
+    n_samples: int
     n_features: int
     fit_intercept: bool
     n_classes: int
@@ -314,11 +317,90 @@ class Evaluator(ABC):
             squares of X's values overflow float64.
         """
 
+    def curvature_estimate(self):
+        """Estimate the data term's curvature bound at the cost of a few rows.
+
+        Where the start of ``alpha='adaptive'`` needs no rigorous bound (its
+        backtracking corrects a step too large at the cost of one pass): on
+        up to :data:`SAMPLED_FROM` examples it is :meth:`lipschitz_constant`
+        itself; on more, the same bound computed on an evenly spaced sample
+        of rows (:func:`sample_size` of them), in float64 NumPy whatever the
+        kind of data, so that every kind starts from the same step.
+
+        Returns
+        -------
+        L : float
+            The (estimated) Lipschitz constant of the data term's gradient;
+            ``inf`` when the squares of the values overflow.
+        """
+        n_rows = sample_size(self.n_samples, self.n_features + self.fit_intercept)
+        if n_rows == self.n_samples:
+            return self.lipschitz_constant(0.0)
+        rows = np.linspace(0, self.n_samples - 1, n_rows).round().astype(np.intp)
+        X, weights = self.sample_rows(rows)
+        if not weights.sum() > 0:  # the sample holds no weight: all the rows
+            return self.lipschitz_constant(0.0)
+        return lipschitz_constant(X, weights, self.fit_intercept, self.n_classes, 0.0)
+
+    def sample_rows(self, rows):
+        """Return some rows of X and their weights, NumPy (or SciPy) float64.
+
+        Parameters
+        ----------
+        rows : ndarray of int
+            Sorted row indices, a few thousand at most.
+
+        Returns
+        -------
+        X : ndarray or CSR matrix of shape (len(rows), n_features)
+            The rows.
+        weights : ndarray of shape (len(rows),)
+            Their weights (class weights included).
+        """
+        raise NotImplementedError
+
+
+# Up to this many examples 'adaptive' starts from the rigorous bound; from
+# more, the bound on a sample (which costs less than a pass over X).
+SAMPLED_FROM = 4096
+
+
+def sample_size(n_samples, n_dof):
+    """Return how many rows :meth:`Evaluator.curvature_estimate` reads.
+
+    All of them up to :data:`SAMPLED_FROM`; beyond, ``SAMPLED_FROM`` rows,
+    fewer where X is wide (at least ``2 n_dof``, at most ``n_samples /
+    n_dof``), so that the sample's Gram matrix costs about as many
+    operations as one pass over X.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of examples.
+    n_dof : int
+        Parameters per output (features, and the intercept).
+
+    Returns
+    -------
+    n_rows : int
+        Rows to read; ``n_samples`` means all.
+
+    Examples
+    --------
+    >>> from sklearn_gd._loss import sample_size
+    >>> sample_size(1_797, 65), sample_size(200_000, 51), sample_size(10**6, 2_001)
+    (1797, 3921, 4002)
+    """
+    if n_samples <= SAMPLED_FROM:
+        return n_samples
+    return min(n_samples, SAMPLED_FROM, max(2 * n_dof, n_samples // n_dof))
+
 
 class _InMemoryEvaluator(Evaluator):
     """An evaluator whose X and sample weights are NumPy or SciPy arrays."""
 
     def __init__(self, X, sample_weight, fit_intercept, n_classes):
+        self.n_samples = X.shape[0]
         self.n_features = X.shape[1]
         self.fit_intercept = fit_intercept
         self.n_classes = n_classes
@@ -344,6 +426,11 @@ class _InMemoryEvaluator(Evaluator):
         return lipschitz_constant(
             self._X, self._sample_weight, self.fit_intercept, self.n_classes, l2_reg
         )
+
+    def sample_rows(self, rows):
+        """Return some rows of X and their weights; see :class:`Evaluator`."""
+        X = self._X[rows]
+        return X.astype(np.float64), np.asarray(self._sample_weight[rows], float)
 
 
 class LoopLogisticLoss(_InMemoryEvaluator):
@@ -588,6 +675,7 @@ class NamespaceLogisticLoss(Evaluator):
     def __init__(
         self, X, y, sample_weight, fit_intercept, n_classes, xp, device, to_numpy
     ):
+        self.n_samples = X.shape[0]
         self.n_features = X.shape[1]
         self.fit_intercept = fit_intercept
         self.n_classes = n_classes
@@ -663,6 +751,13 @@ class NamespaceLogisticLoss(Evaluator):
             column = self._to_numpy(xp.sum(X * weights, axis=0)).astype(np.float64)
             gram = np.block([[gram, column[:, None]], [column[None, :], 1.0]])
         return lipschitz_from_gram(gram, self.n_classes, l2_reg)
+
+    def sample_rows(self, rows):
+        """Return some rows of X and their weights, copied to NumPy."""
+        xp = self._xp
+        X = xp.take(self._X, xp.asarray(rows, device=self._device), axis=0)
+        weights = self._to_numpy(self._sample_weight[:, 0, 0])[rows]
+        return self._to_numpy(X).astype(np.float64), weights.astype(np.float64)
 
 
 def penalty_strengths(C, l1_ratio, weight_sum):

@@ -520,31 +520,46 @@ def _class_factors(class_weight, classes, counts):
 def _steps(alphas, evaluator, penalty):
     """Return each candidate's (first) step: alpha, or ``1 / L`` for a string.
 
-    Also returns the data term's curvature bound, or None where no rule
-    needed it.
+    ``'auto'`` takes the rigorous bound (:meth:`Evaluator.lipschitz_constant`),
+    ``'adaptive'`` its estimate (:meth:`Evaluator.curvature_estimate`: the
+    same bound up to a few thousand examples, the bound on a sample of rows
+    beyond), which its backtracking corrects. Also returns the data term's
+    curvature bound (or estimate, where no candidate is ``'auto'``), or None
+    where no rule needed it.
     """
     alphas = np.asarray(alphas, dtype=object)
-    auto = np.array([isinstance(alpha, str) for alpha in alphas], dtype=bool)
+    rules = {
+        rule: np.array([isinstance(a, str) and a == rule for a in alphas], dtype=bool)
+        for rule in ("auto", "adaptive")
+    }
     steps = np.array([1.0 if isinstance(a, str) else float(a) for a in alphas])
-    if not auto.any():
-        return steps, None
-    lipschitz = data_curvature = evaluator.lipschitz_constant(0.0)
-    if not np.isfinite(lipschitz):
-        # The bound is formed in float64 for NumPy data, in X's dtype on an
-        # Array API device: the type named is the one that overflowed.
-        rules = " and ".join(f"alpha={rule!r}" for rule in sorted(set(alphas[auto])))
-        raise ValueError(
-            f"{rules} cannot bound the curvature of the cost, where the step "
-            "starts: the squares of X's values overflow "
-            f"{np.dtype(evaluator.dtype).name}. Scale X, e.g. with StandardScaler "
-            "in a Pipeline, or pass a float alpha."
+    data_curvature = None
+    for rule, bound in (
+        ("adaptive", evaluator.curvature_estimate),
+        ("auto", lambda: evaluator.lipschitz_constant(0.0)),
+    ):
+        if not rules[rule].any():
+            continue
+        lipschitz = data_curvature = bound()
+        if not np.isfinite(lipschitz):
+            # The bound is formed in float64 for NumPy data, in X's dtype on
+            # an Array API device: the type named is the one that overflowed.
+            named = " and ".join(
+                f"alpha={name!r}" for name in sorted(r for r in rules if rules[r].any())
+            )
+            raise ValueError(
+                f"{named} cannot bound the curvature of the cost, where the step "
+                "starts: the squares of X's values overflow "
+                f"{np.dtype(evaluator.dtype).name}. Scale X, e.g. with "
+                "StandardScaler in a Pipeline, or pass a float alpha."
+            )
+        lipschitz = lipschitz + penalty.l2_reg
+        # L = 0 only when the gradient is zero everywhere: any step will do.
+        rule_steps = np.divide(
+            1.0, lipschitz, out=np.ones_like(lipschitz), where=lipschitz > 0
         )
-    lipschitz = lipschitz + penalty.l2_reg
-    # L = 0 only when the gradient is zero everywhere: any step will do.
-    auto_steps = np.divide(
-        1.0, lipschitz, out=np.ones_like(lipschitz), where=lipschitz > 0
-    )
-    return np.where(auto, auto_steps, steps), data_curvature
+        steps = np.where(rules[rule], rule_steps, steps)
+    return steps, data_curvature
 
 
 def _start(evaluator, classes, previous):
