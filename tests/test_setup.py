@@ -94,5 +94,5 @@ def test_a_large_default_fit_never_forms_the_gram_matrix_of_x(monkeypatch):
     fit = GDLogisticClassifier(max_iter=50).fit(X, y)
     assert seen == [_loss.sample_size(len(y), 4)]
     assert np.all(np.diff(fit.cost_history_) <= 1e-12 * fit.cost_history_[:-1])
-    GDLogisticClassifier(alpha="auto", max_iter=5).fit(X, y)
+    GDLogisticClassifier(alpha="auto", max_iter=5, tol=0).fit(X, y)
     assert seen[-1] == len(y)
