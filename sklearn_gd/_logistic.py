@@ -46,7 +46,9 @@ class GDLogisticClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         curvature of the cost for this data and these weights that holds
         everywhere: the cost never rises, but near the optimum the step is
         often many times smaller than it could be. ``'adaptive'`` starts from
-        ``1 / L`` and adapts the step at every iteration: it backtracks
+        ``1 / L`` (beyond 4,096 examples, ``1 / L`` of an evenly spaced
+        sample of rows, which its backtracking corrects where it is too
+        large) and adapts the step at every iteration: it backtracks
         (halves the step) until the cost decreases enough (the sufficient
         decrease condition, in its proximal form with an L1 penalty), and
         tries twice the step after a step accepted at once. The cost never

@@ -209,6 +209,36 @@ def test_the_fast_label_check_says_yes_only_where_scikit_learn_does(y):
             encode_labels(y)
 
 
+@given(
+    st.sampled_from([np.int8, np.uint8, np.int32, np.int64, np.uint64, np.bool_]),
+    st.lists(st.integers(0, 3000), min_size=1, max_size=40),
+    st.data(),
+)
+def test_integer_labels_are_counted_into_what_unique_gives(dtype, values, data):
+    # Counting replaces sorting for integers of a small range: the same
+    # classes (and dtype) and the same indices as np.unique, from anywhere in
+    # the dtype's range (its ends included).
+    from sklearn_gd._data import _unique_integers
+
+    if dtype is np.bool_:
+        y = (np.array(values) % 2).astype(dtype)
+    else:
+        info = np.iinfo(dtype)
+        ends = st.sampled_from([info.min, info.max])
+        base = data.draw(st.one_of(st.integers(info.min, info.max), ends))
+        shifted = np.array(values, dtype=object) + base
+        y = np.clip(shifted, info.min, info.max).astype(dtype)
+    found = _unique_integers(y)
+    spread = int(y.max()) - int(y.min())
+    classes, y_index = np.unique(y, return_inverse=True)
+    if spread > max(len(y), 1024) or dtype is np.uint64:
+        assert found is None
+        return
+    assert found[0].dtype == classes.dtype
+    assert_array_equal(found[0], classes)
+    assert_array_equal(found[1], y_index.ravel())
+
+
 _VALUES = st.sampled_from([0.0, -1.5, 2.0, 1e308, np.nan, np.inf, -np.inf])
 
 
