@@ -144,3 +144,30 @@ def test_quick_peers_run_reaches_the_target_for_every_solver(capsys):
         if "note" in row:
             assert row["solver"].startswith("scikit-learn-intelex")
     assert "| ratio |" in module.table(rows)
+
+
+def test_z_space_trials_prototype_takes_the_rules_decisions():
+    # The prototype's two schemes take the decisions of the package's own
+    # rule (its iterations and passes at the same tol) and differ only in
+    # the products with X they need for them.
+    from sklearn.datasets import load_digits
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_gd import GDLogisticClassifier
+
+    spec = importlib.util.spec_from_file_location(
+        "benchmarks_z_space", RUN.parent / "z_space_trials.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = module.main(["--quick"])
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    for rule, momentum in (("default", 0.0), ("momentum=0.9", 0.9)):
+        full, z = (r for r in rows if r["rule"] == rule)
+        model = GDLogisticClassifier(tol=1e-2, momentum=momentum).fit(X, y)
+        assert full["iterations"] == z["iterations"] == model.n_iter_
+        assert full["pointwise"] == z["pointwise"] == model.n_passes_
+        assert abs(full["cost"] - z["cost"]) <= 1e-12 * full["cost"]
+        assert z["x_reads"] < full["x_reads"]
+        assert z["forward"] == z["iterations"] + z["restarts"]
