@@ -110,7 +110,7 @@ def _unique_integers(y):
     offsets = y.astype(np.intp) - low
     present = np.bincount(offsets, minlength=high - low + 1) > 0
     classes = (np.flatnonzero(present) + low).astype(y.dtype)
-    return classes, (np.cumsum(present) - 1)[offsets]
+    return classes, (np.cumsum(present, dtype=np.intp) - 1)[offsets]
 
 
 def _surely_class_labels(y, classes):

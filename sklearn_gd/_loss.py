@@ -1234,13 +1234,15 @@ def feature_gram(X, weights, fit_intercept, block_bytes=2**20):
     n_samples, n_features = X.shape
     n_dof = n_features + fit_intercept
     gram = np.zeros((n_dof, n_dof))
-    block_rows = max(1, block_bytes // (max(n_features, 1) * X.itemsize))
+    # At least n_dof rows a block: each block's product is an n_dof x n_dof
+    # temporary (2,100 x 2,000 took 0.73 s with 65-row blocks, 0.2 s whole).
+    block_rows = max(n_dof, block_bytes // (max(n_features, 1) * X.itemsize))
     roots = np.sqrt(weights)  # the weights are non-negative
     for start in range(0, n_samples, block_rows):
         X_b = X[start : start + block_rows]
         # (D^1/2 X_b)^T (D^1/2 X_b): NumPy hands a product of an array with
         # its own transpose to BLAS's syrk, which forms one triangle: half
-        # the operations of X_b^T D @ X_b (200,000 x 50: 28 against 40 ms).
+        # the operations of X_b^T D @ X_b (200,000 x 50: 30 against 40 ms).
         X_s = X_b * roots[start : start + block_rows, None]
         gram[:n_features, :n_features] += X_s.T @ X_s
         if fit_intercept:  # X_b^T D 1, as a product: a quarter of a row sum's time
