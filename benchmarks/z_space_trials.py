@@ -26,8 +26,8 @@ there it would cost more, so it is for data that stays in cache.
 
 import argparse
 import functools
+import os
 import sys
-import time
 
 import numpy as np
 from sklearn.datasets import load_digits
@@ -35,6 +35,9 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from sklearn_gd import _kernels, _loss
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # whoever loads this
+from run import median_time  # noqa: E402
 
 ROUND_OFF = 8 * np.finfo(np.float64).eps  # the rule's round-off allowance
 MAX_HALVINGS = 60
@@ -146,16 +149,6 @@ def descend(p, W0, step, tol, momentum, scheme, max_iter=100_000):
     return x, max_iter, restarts
 
 
-def timed(function, repeats):
-    """Return the median of ``repeats`` timings of ``function()``, in seconds."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
-
-
 def compiled_parts(X, y, n_classes, rounds=300):
     """Time the compiled kernels' fused pass and their pointwise step alone."""
     X = np.ascontiguousarray(X)
@@ -175,7 +168,7 @@ def compiled_parts(X, y, n_classes, rounds=300):
         _kernels.sums(X, y, s, W, b, n_classes, block, n_threads=1)
 
     pointwise(), fused()  # compiled here
-    return timed(fused, rounds), timed(pointwise, rounds)
+    return median_time(fused, rounds), median_time(pointwise, rounds)
 
 
 def measure(quick):
@@ -198,7 +191,7 @@ def measure(quick):
                 x, n_iter, restarts = descend(p, W0, step, tol, momentum, scheme)
                 run = functools.partial(descend, W0=W0, step=step, tol=tol,
                                         momentum=momentum, scheme=scheme)  # fmt: skip
-                seconds = timed(
+                seconds = median_time(
                     lambda run=run: run(Problem(X, y, l2_reg)), 1 if quick else 5
                 )
                 c = p.counts
